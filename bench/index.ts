@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: runs every suite, prints one table and writes the same figures to
+ * bench/results/latest.json as a list of {name, value, unit, baseline, ratio}.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Table from 'cli-table3';
+import type { BenchResult, Suite } from './harness';
+import { firehoseCsvToJsonSuite } from './suites/firehose-csv-to-json';
+
+const suites: Record<string, Suite> = {
+  'firehose-csv-to-json': firehoseCsvToJsonSuite,
+};
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const results: BenchResult[] = [];
+  for (const [name, suite] of Object.entries(suites)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    console.error(`running ${name} …`);
+    results.push(...(await suite()));
+  }
+  const table = new Table({ head: ['benchmark', 'value', 'unit', 'baseline', 'ratio'], colAligns: ['left', 'right', 'left', 'right', 'right'] });
+  for (const r of results) table.push([r.name, r.value, r.unit, r.baseline ?? '', r.ratio ?? '']);
+  console.log(table.toString());
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  console.log(`written: ${join('bench', 'results', 'latest.json')}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+/**
+ * The processing half of a local Firehose: batches records into transformation events,
+ * invokes the transform, enforces the response contract as Firehose does, and sorts every
+ * record into delivered (`Ok`, by partition), dropped, or processing-failed (in AWS's error
+ * record shape). Records the transform re-ingests come back round until none are left.
+ */
+import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from '../../firehose/transformation-contract';
+import { LAMBDA_RESPONSE_LIMIT_BYTES } from '../../firehose/transformation-contract';
+import type { ReingestRecord, Reingester } from '../../firehose/reingest';
+import type { EventOptions } from './transformation-events';
+import { buildTransformationEvents } from './transformation-events';
+
+/** One line of Firehose's `processing-failed/` error output. */
+export interface ProcessingFailedRecord {
+  readonly attemptsMade: number;
+  readonly arrivalTimestamp: number;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+  readonly attemptEndingTimestamp: number;
+  readonly rawData: string;
+  readonly lambdaArn: string;
+}
+
+export type TransformInvoker = (event: FirehoseTransformationEvent) => Promise<FirehoseTransformationResult>;
+
+export interface TransformLoopOptions extends EventOptions {
+  readonly lambdaArn?: string;
+  /** Called after each invocation, for progress reporting. */
+  readonly onInvocation?: (done: { records: number; round: number }) => void;
+  /** Guards against a transform that re-ingests forever. */
+  readonly maxRounds?: number;
+}
+
+export interface TransformLoopResult {
+  /** NDJSON payloads by partition (`event_type=…/dt=…`), in arrival order. */
+  readonly delivered: Map<string, Buffer[]>;
+  readonly failed: ProcessingFailedRecord[];
+  readonly counts: {
+    invocations: number; rounds: number; ok: number; processingFailed: number;
+    /** Dropped records whose data was blank (only whitespace). */
+    droppedBlank: number;
+    /** Dropped records with data: the transform put them back (re-ingested) in another form. */
+    droppedWithData: number;
+    /** Records the transform re-ingested, processed in later rounds. */
+    reingested: number;
+  };
+}
+
+const BLANK = /^[\s\uFEFF]*$/;
+const PROCESSING_FAILED_MESSAGE = 'The data record was marked as ProcessingFailed by the Lambda function.';
+
+/** Firehose's checks of a transform response; failures name Firehose's own error codes. */
+function checkResponse(event: FirehoseTransformationEvent, response: FirehoseTransformationResult): Map<string, FirehoseTransformationResultRecord | { errorCode: string; errorMessage: string }> {
+  const byId = new Map<string, FirehoseTransformationResultRecord | { errorCode: string; errorMessage: string }>();
+  const size = Buffer.byteLength(JSON.stringify(response));
+  const tooLarge = size > LAMBDA_RESPONSE_LIMIT_BYTES;
+  const expected = new Set(event.records.map((r) => r.recordId));
+  const seen = new Set<string>();
+  for (const answer of tooLarge ? [] : response.records) {
+    if (!expected.has(answer.recordId)) continue; // an id Firehose never sent is ignored
+    if (seen.has(answer.recordId)) byId.set(answer.recordId, { errorCode: 'Lambda.DuplicatedRecordId', errorMessage: 'Multiple records were returned with the same record Id.' });
+    else byId.set(answer.recordId, answer);
+    seen.add(answer.recordId);
+  }
+  for (const id of expected) {
+    if (byId.has(id)) continue;
+    byId.set(id, tooLarge
+      ? { errorCode: 'Lambda.ResponseSizeExceeded', errorMessage: `The response (${size} bytes) exceeds the Lambda limit of ${LAMBDA_RESPONSE_LIMIT_BYTES} bytes.` }
+      : { errorCode: 'Lambda.MissingRecordId', errorMessage: 'One or more record Ids were not returned.' });
+  }
+  return byId;
+}
+
+export async function runTransformLoop(records: readonly Uint8Array[], invoke: (reingester: Reingester) => TransformInvoker, options: TransformLoopOptions = {}): Promise<TransformLoopResult> {
+  const lambdaArn = options.lambdaArn ?? 'arn:aws:lambda:eu-west-1:000000000000:function:shardline-local-firehoseCsvToJson';
+  const delivered = new Map<string, Buffer[]>();
+  const failed: ProcessingFailedRecord[] = [];
+  const counts = { invocations: 0, rounds: 0, ok: 0, processingFailed: 0, droppedBlank: 0, droppedWithData: 0, reingested: 0 };
+  let pending: Uint8Array[] = [...records];
+  while (pending.length > 0) {
+    if (counts.rounds === (options.maxRounds ?? 10)) throw new Error(`transform still re-ingesting after ${counts.rounds} rounds`);
+    counts.rounds++;
+    const next: Uint8Array[] = [];
+    const reingester: Reingester = { reingest: (rs: readonly ReingestRecord[]) => { next.push(...rs.map((r) => r.data)); return Promise.resolve(); } };
+    const transform = invoke(reingester);
+    for (const event of buildTransformationEvents(pending, options)) {
+      const response = await transform(event);
+      counts.invocations++;
+      const answers = checkResponse(event, response);
+      const ended = Date.now();
+      for (const record of event.records) {
+        const answer = answers.get(record.recordId)!;
+        if ('errorCode' in answer || answer.result === 'ProcessingFailed') {
+          counts.processingFailed++;
+          const error = 'errorCode' in answer ? answer : { errorCode: 'Lambda.ProcessingFailed', errorMessage: PROCESSING_FAILED_MESSAGE };
+          failed.push({ attemptsMade: 1, arrivalTimestamp: record.approximateArrivalTimestamp, ...error, attemptEndingTimestamp: ended, rawData: record.data, lambdaArn });
+        } else if (answer.result === 'Dropped') {
+          if (BLANK.test(Buffer.from(record.data, 'base64').toString('utf8'))) counts.droppedBlank++;
+          else counts.droppedWithData++;
+        } else {
+          counts.ok++;
+          const keys = answer.metadata?.partitionKeys ?? {};
+          const partition = Object.entries(keys).map(([k, v]) => `${k}=${v}`).join('/');
+          const payloads = delivered.get(partition) ?? [];
+          if (payloads.length === 0) delivered.set(partition, payloads);
+          payloads.push(Buffer.from(answer.data, 'base64'));
+        }
+      }
+      options.onInvocation?.({ records: event.records.length, round: counts.rounds });
+    }
+    counts.reingested += next.length;
+    pending = next;
+  }
+  return { delivered, failed, counts };
+}
