@@ -21,8 +21,36 @@ export async function time(fn: () => unknown, options: { warmup?: number; runs?:
     await fn();
     samples.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
-  return { bestMs: samples[0]!, medianMs: samples[Math.floor(samples.length / 2)]!, runs };
+  return summarise(samples);
+}
+
+/**
+ * Times a subject and its baseline in alternation (A, B, A, B …), so that a burst of load from
+ * a neighbour on this shared machine hits both alike and their ratio stays meaningful.
+ */
+export async function timeAgainst(subject: () => unknown, baseline: () => unknown, options: { warmup?: number; runs?: number } = {}): Promise<{ subject: Timing; baseline: Timing }> {
+  const warmup = options.warmup ?? 3;
+  const runs = options.runs ?? 21;
+  for (let i = 0; i < warmup; i++) {
+    await subject();
+    await baseline();
+  }
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    let start = performance.now();
+    await subject();
+    a.push(performance.now() - start);
+    start = performance.now();
+    await baseline();
+    b.push(performance.now() - start);
+  }
+  return { subject: summarise(a), baseline: summarise(b) };
+}
+
+function summarise(samples: number[]): Timing {
+  const sorted = [...samples].sort((x, y) => x - y);
+  return { bestMs: sorted[0]!, medianMs: sorted[Math.floor(sorted.length / 2)]!, runs: sorted.length };
 }
 
 /** One line of bench/results/latest.json. `ratio` is value ÷ baseline (higher is better for rates). */

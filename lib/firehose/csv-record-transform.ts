@@ -45,7 +45,18 @@ export function compileCsvRecordTransform(schema: DatasetSchema): CsvRecordTrans
     const value = String(row[spec.field]);
     return spec.transform === 'utc-date' ? value.slice(0, 10) : value;
   };
-  const partitionKeysOf = (row: Row): PartitionKeys => Object.fromEntries(keySpecs.map((spec) => [spec.name, keyValue(row, spec)]));
+  // One shared, frozen keys object per partition: cheap to compare and to measure downstream.
+  const keysByPartition = new Map<string, PartitionKeys>();
+  const partitionKeysOf = (row: Row, key: string): PartitionKeys => {
+    let keys = keysByPartition.get(key);
+    if (!keys) {
+      keys = Object.freeze(Object.fromEntries(keySpecs.map((spec) => [spec.name, keyValue(row, spec)])));
+      // Bounded: partitions are few (type × day), but a long-lived container sees many days.
+      if (keysByPartition.size >= 10_000) keysByPartition.clear();
+      keysByPartition.set(key, keys);
+    }
+    return keys;
+  };
   /** Identifies a row's partition cheaply (the hot path compares this, not objects). */
   const keyOf = (row: Row): string => keySpecs.map((spec) => keyValue(row, spec)).join('\u0000');
 
@@ -70,7 +81,7 @@ export function compileCsvRecordTransform(schema: DatasetSchema): CsvRecordTrans
       json += JSON.stringify(decoded.row) + '\n';
       const key = keyOf(decoded.row);
       if (firstKeys === undefined) {
-        firstKeys = partitionKeysOf(decoded.row);
+        firstKeys = partitionKeysOf(decoded.row, key);
         firstKey = key;
       } else if (key !== firstKey || groups) {
         // Rows of another partition: from here on remember every row's group, to split.

@@ -62,12 +62,37 @@ export function normaliseTimestamp(text: string): string | undefined {
   if (offset === undefined) return undefined;
   // Already UTC: the canonical form is a re-spelling, no date arithmetic needed (the hot path).
   if (offset === 0) return `${text.slice(0, 10)}T${text.slice(11, 19)}.${ms}Z`;
-  // setUTCFullYear, not Date.UTC: Date.UTC maps years 0–99 to 1900–1999.
-  const local = new Date(0);
-  local.setUTCFullYear(year, month - 1, day);
-  local.setUTCHours(hour, minute, second, +ms);
-  const instant = local.getTime() - offset * 60_000;
-  // Years 0000–9999 only: toISOString would write ±YYYYYY outside them.
-  if (instant < -62167219200000 || instant > 253402300799999) return undefined;
-  return new Date(instant).toISOString();
+  // Shift by the offset in whole minutes with civil-calendar arithmetic (no Date objects).
+  const minutes = hour * 60 + minute - offset;
+  const dayShift = Math.floor(minutes / 1440);
+  const minuteOfDay = minutes - dayShift * 1440;
+  const [y, m, d] = civilFromDays(daysFromCivil(year, month, day) + dayShift);
+  // Years 0000–9999 only, as ISO-8601 without an expanded year writes them.
+  if (y < 0 || y > 9999) return undefined;
+  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T${pad(Math.floor(minuteOfDay / 60), 2)}:${pad(minuteOfDay % 60, 2)}:${text.slice(17, 19)}.${ms}Z`;
+}
+
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+/** The inverse of {@link daysFromCivil}: [year, month, day]. */
+function civilFromDays(days: number): [number, number, number] {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const mp = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return [yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day];
 }

@@ -29,9 +29,9 @@ const QUOTE = 34;
 const COMMA = 44;
 
 /**
- * The fields of one line whose quotes are balanced, or `undefined` when its quoting is anything
- * but plain RFC 4180 (text after a closing quote, a quote inside an unquoted field), for
- * papaparse to judge.
+ * The fields of one line, or `undefined` when its quoting is anything but plain RFC 4180 within
+ * the line (an unclosed quote, text after a closing quote, a quote inside an unquoted field),
+ * for papaparse to judge.
  */
 function scanQuotedLine(line: string): string[] | undefined {
   const fields: string[] = [];
@@ -68,12 +68,6 @@ function scanQuotedLine(line: string): string[] | undefined {
   }
 }
 
-function countQuotes(line: string): number {
-  let count = 0;
-  for (let i = line.indexOf('"'); i !== -1; i = line.indexOf('"', i + 1)) count++;
-  return count;
-}
-
 /** Rows line by line, or `undefined` if some line needs papaparse. */
 function splitLines(text: string, hasQuotes: boolean): string[][] | undefined {
   const rows: string[][] = [];
@@ -84,8 +78,8 @@ function splitLines(text: string, hasQuotes: boolean): string[][] | undefined {
       rows.push(line.split(','));
       continue;
     }
-    // An odd count means a quoted field goes on past this line.
-    const fields = countQuotes(line) % 2 === 0 ? scanQuotedLine(line) : undefined;
+    // Undefined also when a quoted field goes on past this line (its closing quote is missing).
+    const fields = scanQuotedLine(line);
     if (!fields) return undefined;
     rows.push(fields);
   }
