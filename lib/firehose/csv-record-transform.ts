@@ -58,7 +58,11 @@ export function compileCsvRecordTransform(schema: DatasetSchema): CsvRecordTrans
     return keys;
   };
   /** Identifies a row's partition cheaply (the hot path compares this, not objects). */
-  const keyOf = (row: Row): string => keySpecs.map((spec) => keyValue(row, spec)).join('\u0000');
+  const keyOf = (row: Row): string => {
+    let key = '';
+    for (const spec of keySpecs) key += keyValue(row, spec) + '\u0000';
+    return key;
+  };
 
   return (base64) => {
     const bytes = decodeBase64Strict(base64);
