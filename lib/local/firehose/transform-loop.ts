@@ -4,8 +4,8 @@
  * record into delivered (`Ok`, by partition), dropped, or processing-failed (in AWS's error
  * record shape). Records the transform re-ingests come back round until none are left.
  */
-import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from '../../firehose/transformation-contract';
-import { LAMBDA_RESPONSE_LIMIT_BYTES } from '../../firehose/transformation-contract';
+import type { FirehoseTransformationEvent, FirehoseTransformationResult } from '../../firehose/transformation-contract';
+import { checkResponse, FIREHOSE_ERRORS, isRecordError } from './response-check';
 import type { ReingestRecord, Reingester } from '../../firehose/reingest';
 import type { EventOptions } from './transformation-events';
 import { buildTransformationEvents } from './transformation-events';
@@ -47,29 +47,6 @@ export interface TransformLoopResult {
 }
 
 const BLANK = /^[\s\uFEFF]*$/;
-const PROCESSING_FAILED_MESSAGE = 'The data record was marked as ProcessingFailed by the Lambda function.';
-
-/** Firehose's checks of a transform response; failures name Firehose's own error codes. */
-function checkResponse(event: FirehoseTransformationEvent, response: FirehoseTransformationResult): Map<string, FirehoseTransformationResultRecord | { errorCode: string; errorMessage: string }> {
-  const byId = new Map<string, FirehoseTransformationResultRecord | { errorCode: string; errorMessage: string }>();
-  const size = Buffer.byteLength(JSON.stringify(response));
-  const tooLarge = size > LAMBDA_RESPONSE_LIMIT_BYTES;
-  const expected = new Set(event.records.map((r) => r.recordId));
-  const seen = new Set<string>();
-  for (const answer of tooLarge ? [] : response.records) {
-    if (!expected.has(answer.recordId)) continue; // an id Firehose never sent is ignored
-    if (seen.has(answer.recordId)) byId.set(answer.recordId, { errorCode: 'Lambda.DuplicatedRecordId', errorMessage: 'Multiple records were returned with the same record Id.' });
-    else byId.set(answer.recordId, answer);
-    seen.add(answer.recordId);
-  }
-  for (const id of expected) {
-    if (byId.has(id)) continue;
-    byId.set(id, tooLarge
-      ? { errorCode: 'Lambda.ResponseSizeExceeded', errorMessage: `The response (${size} bytes) exceeds the Lambda limit of ${LAMBDA_RESPONSE_LIMIT_BYTES} bytes.` }
-      : { errorCode: 'Lambda.MissingRecordId', errorMessage: 'One or more record Ids were not returned.' });
-  }
-  return byId;
-}
 
 export async function runTransformLoop(records: readonly Uint8Array[], invoke: (reingester: Reingester) => TransformInvoker, options: TransformLoopOptions = {}): Promise<TransformLoopResult> {
   const lambdaArn = options.lambdaArn ?? 'arn:aws:lambda:eu-west-1:000000000000:function:shardline-local-firehoseCsvToJson';
@@ -89,10 +66,10 @@ export async function runTransformLoop(records: readonly Uint8Array[], invoke: (
       const answers = checkResponse(event, response);
       const ended = Date.now();
       for (const record of event.records) {
-        const answer = answers.get(record.recordId)!;
-        if ('errorCode' in answer || answer.result === 'ProcessingFailed') {
+        const answer = answers?.get(record.recordId) ?? FIREHOSE_ERRORS.jsonProcessing;
+        if (isRecordError(answer) || answer.result === 'ProcessingFailed') {
           counts.processingFailed++;
-          const error = 'errorCode' in answer ? answer : { errorCode: 'Lambda.ProcessingFailed', errorMessage: PROCESSING_FAILED_MESSAGE };
+          const error = isRecordError(answer) ? answer : FIREHOSE_ERRORS.processingFailed;
           failed.push({ attemptsMade: 1, arrivalTimestamp: record.approximateArrivalTimestamp, ...error, attemptEndingTimestamp: ended, rawData: record.data, lambdaArn });
         } else if (answer.result === 'Dropped') {
           if (BLANK.test(Buffer.from(record.data, 'base64').toString('utf8'))) counts.droppedBlank++;
