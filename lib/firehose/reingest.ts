@@ -65,10 +65,13 @@ function failedByPosition<T>(
   failedCount: number | undefined,
 ): FailedEntry<T>[] {
   if (!failedCount) return [];
-  return batch.flatMap((entry, i) => {
+  const failed = batch.flatMap((entry, i) => {
     const response = responses?.[i];
     return response?.ErrorCode ? [{ entry, errorCode: response.ErrorCode, errorMessage: response.ErrorMessage }] : [];
   });
+  // A failure count the entries do not account for: resend them all rather than guess which
+  // ones made it (a duplicate is safe downstream; a loss is not).
+  return failed.length >= failedCount ? failed : batch.map((entry) => ({ entry, errorCode: 'UnattributedFailure', errorMessage: `${failedCount} failed, ${failed.length} named` }));
 }
 
 /** Re-ingests into a Direct PUT delivery stream with `PutRecordBatch`. */

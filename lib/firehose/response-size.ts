@@ -19,12 +19,13 @@ const idBytes = (recordId: string): number => Buffer.byteLength(JSON.stringify(r
 const keysBytes = (keys: PartitionKeys): number => Buffer.byteLength(JSON.stringify(keys));
 
 /**
- * The exact size of an answer's JSON, without serialising its data (base64 needs no escaping,
- * so it counts as its length).
+ * The exact size of an answer's JSON. Data we encoded is base64 (no escaping: it counts as its
+ * length); a `ProcessingFailed` answer echoes the input as it came, which may be anything.
  */
 export function answerBytes(answer: Answer, sizeOfKeys: (keys: PartitionKeys) => number = keysBytes): number {
   const metadata = answer.metadata ? METADATA_FRAME_BYTES + sizeOfKeys(answer.metadata.partitionKeys) : 0;
-  return ANSWER_FRAME_BYTES + idBytes(answer.recordId) + answer.result.length + answer.data.length + metadata;
+  const data = answer.result === 'ProcessingFailed' ? Buffer.byteLength(JSON.stringify(answer.data)) - 2 : answer.data.length;
+  return ANSWER_FRAME_BYTES + idBytes(answer.recordId) + answer.result.length + data + metadata;
 }
 
 export function droppedAnswer(recordId: string): Answer {

@@ -81,17 +81,25 @@ function splitLines(text: string, hasQuotes: boolean): string[][] | undefined {
     // Undefined also when a quoted field goes on past this line (its closing quote is missing).
     const fields = scanQuotedLine(line);
     if (!fields) return undefined;
-    rows.push(fields);
+    // A line of just `""` is a blank row to papaparse too.
+    if (!isBlankRow(fields)) rows.push(fields);
   }
   return rows;
 }
 
+const isBlankRow = (row: readonly string[]): boolean => row.length === 1 && row[0] === '';
+
 function parseQuoted(text: string): CsvRowsResult {
-  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: true, header: false });
+  // Blank rows are kept here and dropped below, so an error's row number counts non-empty rows
+  // only, as on the fast path and in the row decoder's errors.
+  const parsed = Papa.parse<string[]>(text, { delimiter: ',', skipEmptyLines: false, header: false });
   // papaparse never throws: malformed quoting only shows up in `errors`.
   const first = parsed.errors[0];
-  if (first) return { ok: false, error: { row: (first.row ?? 0) + 1, reason: `${first.code}: ${first.message}` } };
-  return { ok: true, rows: parsed.data };
+  if (first) {
+    const row = parsed.data.slice(0, first.row ?? 0).filter((r) => !isBlankRow(r)).length + 1;
+    return { ok: false, error: { row, reason: `${first.code}: ${first.message}` } };
+  }
+  return { ok: true, rows: parsed.data.filter((r) => !isBlankRow(r)) };
 }
 
 /** The CSV rows of a record's text (BOM allowed). */

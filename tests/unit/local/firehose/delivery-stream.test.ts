@@ -149,14 +149,14 @@ describe('LocalDeliveryStream enforcing the transformation contract', () => {
 
   it('fails missing and duplicated record ids with Lambda.MissingRecordId / Lambda.DuplicatedRecordId', async () => {
     const stream = new LocalDeliveryStream(config({ processor }), new S3Client({ region: 'eu-west-1' }), (_arn, e: FirehoseTransformationEvent) => {
-      const [first, second, third] = e.records;
+      // The third record gets no answer at all.
+      const [first, second] = e.records;
       return Promise.resolve({ records: [
         { recordId: first!.recordId, result: 'Ok', data: first!.data },
         { recordId: second!.recordId, result: 'Ok', data: second!.data },
         { recordId: second!.recordId, result: 'Ok', data: second!.data },
         { recordId: 'never-sent', result: 'Ok', data: '' },
       ] });
-      void third;
     });
     stream.put(event(3));
     await stream.flush();
