@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { BenchResult, Suite } from './harness';
 import { firehoseCsvToJsonSuite } from './suites/firehose-csv-to-json';
+import { parquetWritersSuite } from './suites/parquet-writers';
 
 const suites: Record<string, Suite> = {
   'firehose-csv-to-json': firehoseCsvToJsonSuite,
+  'parquet-writers': parquetWritersSuite,
 };
 
 async function main(): Promise<void> {

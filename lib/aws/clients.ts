@@ -3,15 +3,23 @@
  * from the Lambda environment); locally, endpoints point at the embedded emulators. Modules get
  * clients injected from here and never build their own.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
+/** Endpoint overrides per service; a service without one uses the SDK's AWS endpoint. */
 export interface AwsEndpoints {
   readonly firehose?: string;
   readonly kinesis?: string;
+  readonly s3?: string;
+  readonly sqs?: string;
+  readonly dynamodb?: string;
 }
 
+/** How {@link createAwsClients} configures every client it makes. */
 export interface AwsClientConfig {
   readonly region?: string;
   /** Override per service, e.g. `http://127.0.0.1:4567` for a local emulator. */
@@ -20,9 +28,14 @@ export interface AwsClientConfig {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
+/** Lazily created clients: each getter makes its client on first call and returns the same one after. */
 export interface AwsClients {
   firehose(): FirehoseClient;
   kinesis(): KinesisClient;
+  /** Path-style addressing (`http://host/bucket/key`) when an s3 endpoint is given. */
+  s3(): S3Client;
+  sqs(): SQSClient;
+  dynamodb(): DynamoDBClient;
 }
 
 function memo<T>(make: () => T): () => T {
@@ -37,12 +50,17 @@ export function createAwsClients(config: AwsClientConfig = {}): AwsClients {
     ...(config.credentials ? { credentials: config.credentials } : {}),
   };
   const endpoints = config.endpoints ?? {};
+  const endpoint = (url: string | undefined): { endpoint?: string } => (url ? { endpoint: url } : {});
   return {
-    firehose: memo(() => new FirehoseClient({ ...base, ...(endpoints.firehose ? { endpoint: endpoints.firehose } : {}) })),
+    firehose: memo(() => new FirehoseClient({ ...base, ...endpoint(endpoints.firehose) })),
     // Local Kinesis emulators speak HTTP/1.1 only (else the SDK fails with "Protocol error").
     kinesis: memo(() => new KinesisClient({
       ...base,
       ...(endpoints.kinesis ? { endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() } : {}),
     })),
+    // Local S3 emulators serve buckets by path, not by virtual host (`bucket.127.0.0.1` does not resolve).
+    s3: memo(() => new S3Client({ ...base, ...(endpoints.s3 ? { endpoint: endpoints.s3, forcePathStyle: true } : {}) })),
+    sqs: memo(() => new SQSClient({ ...base, ...endpoint(endpoints.sqs) })),
+    dynamodb: memo(() => new DynamoDBClient({ ...base, ...endpoint(endpoints.dynamodb) })),
   };
 }
