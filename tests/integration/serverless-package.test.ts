@@ -6,6 +6,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { getSchema } from '../../lib/schemas/registry';
 import { runServerless } from '../support/serverless-cli';
 
 interface Resource {
@@ -285,6 +286,20 @@ describe('serverless package', () => {
       expect(statements.flatMap((s) => asList(s.Action))).toContain('firehose:PutRecordBatch');
     });
 
+    it('gives every function a role of its own, with no wildcard action or resource', () => {
+      const functions = resourcesOfType('AWS::Lambda::Function');
+      expect(functions.length).toBeGreaterThanOrEqual(2);
+      const roles = functions.map(([, fn]) => getAttArn(fn.Properties?.Role));
+      expect(new Set(roles).size).toBe(functions.length);
+      for (const roleId of roles) {
+        expect(roleId).toBeDefined();
+        expect(roleId).not.toBe('IamRoleLambdaExecution');
+        const statements = statementsOfRole(roleId!);
+        expectNoWildcardActions(statements);
+        expectNoWildcardResources(statements);
+      }
+    });
+
     it('gives the delivery stream a role with no wildcard action or resource', () => {
       const roleId = getAttArn(deliveryStream().RoleARN);
       expect(roleId).toBeDefined();
@@ -292,6 +307,59 @@ describe('serverless package', () => {
       expect(statements.length).toBeGreaterThan(0);
       expectNoWildcardActions(statements);
       expectNoWildcardResources(statements);
+    });
+  });
+
+  describe('the curated zone', () => {
+    function jsonToParquet(): [string, Resource] {
+      const found = resourcesOfType('AWS::Lambda::Function').filter(([, fn]) => fn.Properties?.Handler === 'functions/json-to-parquet.handler');
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    }
+
+    it('triggers json-to-parquet on the raw zone’s GZIP objects, S3 allowed to invoke it from this bucket only', () => {
+      const [fnId] = jsonToParquet();
+      const notification = resource(dataBucketId()).Properties?.NotificationConfiguration as
+        { LambdaConfigurations: { Event: string; Function: unknown; Filter: { S3Key: { Rules: { Name: string; Value: string }[] } } }[] };
+      expect(notification.LambdaConfigurations).toHaveLength(1);
+      const [config] = notification.LambdaConfigurations;
+      expect(config!.Event).toBe('s3:ObjectCreated:*');
+      expect(referencedId(config!.Function)).toBe(fnId);
+      expect(config!.Filter.S3Key.Rules).toEqual(expect.arrayContaining([{ Name: 'prefix', Value: 'raw/' }, { Name: 'suffix', Value: '.gz' }]));
+      const permissions = resourcesOfType('AWS::Lambda::Permission').filter(([, p]) => referencedId(p.Properties?.FunctionName) === fnId);
+      expect(permissions).toHaveLength(1);
+      const permission = permissions[0]![1].Properties!;
+      expect(permission.Principal).toBe('s3.amazonaws.com');
+      expect(stringLeaves(permission.SourceArn).join('')).toContain(':s3:::shardline-');
+      expect(permission.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
+    });
+
+    it('sends what json-to-parquet still fails on to an encrypted, TLS-only queue', () => {
+      const [fnId] = jsonToParquet();
+      const [, config] = onlyResourceOfType('AWS::Lambda::EventInvokeConfig');
+      expect(referencedId(config.Properties?.FunctionName)).toBe(fnId);
+      const queueId = referencedId((config.Properties?.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination);
+      const queue = resource(queueId!);
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties?.KmsMasterKeyId).toBeDefined();
+      const policies = resourcesOfType('AWS::SQS::QueuePolicy').filter(([, p]) => asList(p.Properties?.Queues).some((q) => referencedId(q) === queueId));
+      expect(policies).toHaveLength(1);
+      const statements = asList((policies[0]![1].Properties?.PolicyDocument as PolicyDocument).Statement);
+      expect(statements).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+    });
+
+    it('declares the Glue table with the columns of schemas/clickstream.json and its partition keys', () => {
+      const [, table] = onlyResourceOfType('AWS::Glue::Table');
+      const input = table.Properties?.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[]; Location: string; SerdeInfo: { SerializationLibrary: string } }; PartitionKeys: { Name: string; Type: string }[] };
+      const schema = getSchema('clickstream');
+      const partitionNames = schema.partitionKeys.map((k) => k.name);
+      const glueType = { string: 'string', integer: 'bigint', number: 'double', boolean: 'boolean', timestamp: 'timestamp' } as const;
+      expect(input.StorageDescriptor.Columns.map((c) => [c.Name, c.Type])).toEqual(
+        schema.columns.filter((c) => !partitionNames.includes(c.name)).map((c) => [c.name, glueType[c.kind]]),
+      );
+      expect(input.PartitionKeys.map((k) => k.Name)).toEqual(partitionNames);
+      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
+      expect(input.StorageDescriptor.Location).toMatch(/^s3:\/\/shardline-[^/]+\/curated\/$/);
     });
   });
 
