@@ -125,7 +125,7 @@ export class LocalDeliveryStream {
     if (this.workError) {
       const error = this.workError;
       this.workError = undefined;
-      throw error instanceof Error ? error : new Error(String(error));
+      throw error instanceof Error ? error : new Error('a delivery step failed', { cause: error });
     }
   }
 
