@@ -43,13 +43,25 @@ function memo<T>(make: () => T): () => T {
   return () => (value ??= make());
 }
 
+/**
+ * Endpoints from the SDK's standard variables (`AWS_ENDPOINT_URL_<SERVICE>`, then
+ * `AWS_ENDPOINT_URL`), which the local runtime sets for the handlers it runs. Read here so that
+ * the settings an emulator needs (path-style S3, HTTP/1.1 Kinesis) come with them; on AWS none
+ * is set and the SDK's own endpoints apply.
+ */
+export function endpointsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEndpoints {
+  const of = (service: string): string | undefined => env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
+  const endpoints = { firehose: of('FIREHOSE'), kinesis: of('KINESIS'), s3: of('S3'), sqs: of('SQS'), dynamodb: of('DYNAMODB') };
+  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url)) as AwsEndpoints;
+}
+
 /** Lazily created, shared clients: a Lambda container reuses its connections across invocations. */
 export function createAwsClients(config: AwsClientConfig = {}): AwsClients {
   const base = {
     ...(config.region ? { region: config.region } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
   };
-  const endpoints = config.endpoints ?? {};
+  const endpoints = config.endpoints ?? endpointsFromEnvironment();
   const endpoint = (url: string | undefined): { endpoint?: string } => (url ? { endpoint: url } : {});
   return {
     firehose: memo(() => new FirehoseClient({ ...base, ...endpoint(endpoints.firehose) })),

@@ -1,0 +1,136 @@
+/**
+ * The offline runtime: serverless.yml's service on embedded emulators, with AWS's event-source
+ * semantics. One call starts the emulators the declared resources need, creates those
+ * resources, runs the declared functions in-process (pointed at the emulators through the
+ * SDK's standard endpoint variables), serves the declared Firehose delivery streams, and
+ * delivers the data bucket's S3 notifications to their functions.
+ */
+import type { S3Event } from 'aws-lambda';
+import type { AwsClients } from '../aws/clients';
+import type { EmulatedService, Emulators } from './emulators';
+import { startEmulators } from './emulators';
+import { startFirehoseServer } from './firehose/api-server';
+import type { LocalFirehoseServer } from './firehose/api-server';
+import { deliveryStreamsOf } from './firehose/config-from-service';
+import { LocalDeliveryStream } from './firehose/delivery-stream';
+import type { FunctionDefinition, FunctionsService } from './lambda/local-functions';
+import { LocalFunctions } from './lambda/local-functions';
+import { S3NotificationWatcher } from './s3/notifications';
+import type { NotificationRule } from './s3/notifications';
+import { createDeclaredResources, loadServiceDefinition, planServiceResources, servicesNeededBy } from './service';
+import type { DeclaredResources, ServiceDefinition } from './service';
+import { PROJECT_ROOT } from './service';
+
+export interface LocalRuntimeOptions {
+  readonly stage?: string;
+  /** Emulated services to start besides those the resources need. */
+  readonly services?: readonly EmulatedService[];
+}
+
+export interface LocalRuntime {
+  readonly service: ServiceDefinition;
+  readonly emulators: Emulators;
+  readonly clients: AwsClients;
+  readonly resources: DeclaredResources;
+  readonly functions: LocalFunctions;
+  /** Delivery streams by name. */
+  readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
+  readonly firehoseEndpoint: string;
+  readonly notifications: readonly S3NotificationWatcher[];
+  /** Flushes every delivery stream and delivers every pending S3 notification, until quiet. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Json = Readonly<Record<string, unknown>>;
+
+/** `Fn::GetAtt [Id, Arn]` → `Id`. */
+const getAttId = (value: unknown): string | undefined => {
+  const getAtt = (value as Json | null | undefined)?.['Fn::GetAtt'];
+  return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : typeof getAtt === 'string' ? getAtt.split('.')[0] : undefined;
+};
+
+/** The Lambda notification rules of each declared bucket (its `NotificationConfiguration`). */
+export function notificationRulesOf(service: ServiceDefinition): Map<string, NotificationRule[]> {
+  const rules = new Map<string, NotificationRule[]>();
+  for (const resource of Object.values(service.resources?.Resources ?? {})) {
+    if (resource.Type !== 'AWS::S3::Bucket') continue;
+    const bucket = resource.Properties?.BucketName;
+    const configurations = ((resource.Properties?.NotificationConfiguration as Json | undefined)?.LambdaConfigurations ?? []) as Json[];
+    if (typeof bucket !== 'string' || configurations.length === 0) continue;
+    rules.set(bucket, configurations.map((configuration) => {
+      const filters = ((((configuration.Filter as Json | undefined)?.S3Key as Json | undefined)?.Rules ?? []) as { Name: string; Value: string }[]);
+      const value = (name: string): string | undefined => filters.find((f) => f.Name.toLowerCase() === name)?.Value;
+      const fn = getAttId(configuration.Function) ?? String(configuration.Function);
+      const prefix = value('prefix');
+      const suffix = value('suffix');
+      return { function: fn, event: String(configuration.Event), ...(prefix ? { prefix } : {}), ...(suffix ? { suffix } : {}) };
+    }));
+  }
+  return rules;
+}
+
+/** The function-related parts of the printed definition, in the shape {@link LocalFunctions} reads. */
+function functionsServiceOf(service: ServiceDefinition): FunctionsService {
+  const { provider } = service;
+  return {
+    service: service.service,
+    provider: {
+      ...(provider.stage ? { stage: provider.stage } : {}),
+      ...(provider.region ? { region: provider.region } : {}),
+      ...(provider.environment ? { environment: provider.environment as Record<string, string> } : {}),
+      ...(typeof provider.timeout === 'number' ? { timeout: provider.timeout } : {}),
+      ...(typeof provider.memorySize === 'number' ? { memorySize: provider.memorySize } : {}),
+    },
+    functions: (service.functions ?? {}) as Record<string, FunctionDefinition>,
+  };
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const service = await loadServiceDefinition(options.stage ? { stage: options.stage } : {});
+  const needed = new Set<EmulatedService>([...servicesNeededBy(planServiceResources(service)), ...(options.services ?? [])]);
+  const emulators = await startEmulators({ services: [...needed] });
+  let firehoseServer: LocalFirehoseServer | undefined;
+  const notifications: S3NotificationWatcher[] = [];
+  try {
+    const resources = await createDeclaredResources(service, emulators.clients);
+    const streams = new Map<string, LocalDeliveryStream>();
+    firehoseServer = await startFirehoseServer(streams);
+    const endpointVariables: Record<string, string> = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_FIREHOSE: firehoseServer.endpoint };
+    for (const [name, url] of Object.entries(emulators.endpoints)) endpointVariables[`AWS_ENDPOINT_URL_${name.toUpperCase()}`] = url;
+    const functions = new LocalFunctions(functionsServiceOf(service), PROJECT_ROOT, endpointVariables);
+    for (const config of deliveryStreamsOf(service, (reference) => functions.arnOf(functions.keyOf(reference)))) {
+      streams.set(config.name, new LocalDeliveryStream(config, emulators.clients.s3(), (arn, event) => functions.invoke(arn, event)));
+    }
+    for (const [bucket, rules] of notificationRulesOf(service)) {
+      const watcher = new S3NotificationWatcher(emulators.clients.s3(), bucket, rules, (fn, event: S3Event) => functions.invoke(fn, event));
+      watcher.start();
+      notifications.push(watcher);
+    }
+    const server = firehoseServer;
+    return {
+      service, emulators, clients: emulators.clients, resources, functions, deliveryStreams: streams,
+      firehoseEndpoint: server.endpoint, notifications,
+      async settle() {
+        for (let round = 0; round < 10; round++) {
+          const before = [...streams.values()].reduce((sum, s) => sum + s.stats.received, 0);
+          for (const stream of streams.values()) await stream.flush();
+          for (const watcher of notifications) await watcher.drain();
+          const after = [...streams.values()].reduce((sum, s) => sum + s.stats.received, 0);
+          if (after === before) return;
+        }
+      },
+      async stop() {
+        for (const watcher of notifications) watcher.stop();
+        for (const stream of streams.values()) stream.stop();
+        await server.close();
+        await emulators.stop();
+      },
+    };
+  } catch (error) {
+    for (const watcher of notifications) watcher.stop();
+    await firehoseServer?.close();
+    await emulators.stop();
+    throw error;
+  }
+}
