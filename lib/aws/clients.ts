@@ -38,9 +38,15 @@ export interface AwsClients {
   dynamodb(): DynamoDBClient;
 }
 
-function memo<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
+/** One client per endpoint: made on first use, then shared. */
+function memoByEndpoint<T>(endpointOf: () => string | undefined, make: (endpoint: string | undefined) => T): () => T {
+  const made = new Map<string | undefined, T>();
+  return () => {
+    const endpoint = endpointOf();
+    let client = made.get(endpoint);
+    if (client === undefined) made.set(endpoint, (client = make(endpoint)));
+    return client;
+  };
 }
 
 /**
@@ -52,27 +58,31 @@ function memo<T>(make: () => T): () => T {
 export function endpointsFromEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEndpoints {
   const of = (service: string): string | undefined => env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
   const endpoints = { firehose: of('FIREHOSE'), kinesis: of('KINESIS'), s3: of('S3'), sqs: of('SQS'), dynamodb: of('DYNAMODB') };
-  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url)) as AwsEndpoints;
+  return Object.fromEntries(Object.entries(endpoints).filter(([, url]) => url));
 }
 
-/** Lazily created, shared clients: a Lambda container reuses its connections across invocations. */
+/**
+ * Lazily created, shared clients: a Lambda container reuses its connections across invocations.
+ * Without `config.endpoints`, each getter follows the endpoint variables as they are when it is
+ * called (on AWS they never change; the local runtime sets them for the emulators it started).
+ */
 export function createAwsClients(config: AwsClientConfig = {}): AwsClients {
   const base = {
     ...(config.region ? { region: config.region } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
   };
-  const endpoints = config.endpoints ?? endpointsFromEnvironment();
+  const endpointOf = (service: keyof AwsEndpoints) => (): string | undefined => (config.endpoints ?? endpointsFromEnvironment())[service];
   const endpoint = (url: string | undefined): { endpoint?: string } => (url ? { endpoint: url } : {});
   return {
-    firehose: memo(() => new FirehoseClient({ ...base, ...endpoint(endpoints.firehose) })),
+    firehose: memoByEndpoint(endpointOf('firehose'), (url) => new FirehoseClient({ ...base, ...endpoint(url) })),
     // Local Kinesis emulators speak HTTP/1.1 only (else the SDK fails with "Protocol error").
-    kinesis: memo(() => new KinesisClient({
+    kinesis: memoByEndpoint(endpointOf('kinesis'), (url) => new KinesisClient({
       ...base,
-      ...(endpoints.kinesis ? { endpoint: endpoints.kinesis, requestHandler: new NodeHttpHandler() } : {}),
+      ...(url ? { endpoint: url, requestHandler: new NodeHttpHandler() } : {}),
     })),
     // Local S3 emulators serve buckets by path, not by virtual host (`bucket.127.0.0.1` does not resolve).
-    s3: memo(() => new S3Client({ ...base, ...(endpoints.s3 ? { endpoint: endpoints.s3, forcePathStyle: true } : {}) })),
-    sqs: memo(() => new SQSClient({ ...base, ...endpoint(endpoints.sqs) })),
-    dynamodb: memo(() => new DynamoDBClient({ ...base, ...endpoint(endpoints.dynamodb) })),
+    s3: memoByEndpoint(endpointOf('s3'), (url) => new S3Client({ ...base, ...(url ? { endpoint: url, forcePathStyle: true } : {}) })),
+    sqs: memoByEndpoint(endpointOf('sqs'), (url) => new SQSClient({ ...base, ...endpoint(url) })),
+    dynamodb: memoByEndpoint(endpointOf('dynamodb'), (url) => new DynamoDBClient({ ...base, ...endpoint(url) })),
   };
 }
