@@ -12,6 +12,7 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { serverlessCliEnvironment } from '../../lib/local/service/serverless-cli-environment';
 
 const execFileAsync = promisify(execFile);
 
@@ -49,25 +50,6 @@ function tail(text: string, max = 8000): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
-function cliEnvironment(extra: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // Never pick up a developer's real AWS identity.
-  for (const name of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE']) {
-    delete env[name];
-  }
-  return {
-    ...env,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'eu-west-1',
-    AWS_DEFAULT_REGION: 'eu-west-1',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    CI: 'true',
-    ...extra,
-  };
-}
-
 /** Runs `serverless <args>` in the project root; throws {@link ServerlessCliError} (with stderr) on a non-zero exit. */
 export async function runServerless(args: readonly string[], options: ServerlessRunOptions = {}): Promise<ServerlessRunResult> {
   const timeout = options.timeoutMs ?? SERVERLESS_TIMEOUT_MS;
@@ -75,7 +57,7 @@ export async function runServerless(args: readonly string[], options: Serverless
     try {
       const { stdout, stderr } = await execFileAsync(SERVERLESS_BIN, [...args], {
         cwd: PROJECT_ROOT,
-        env: cliEnvironment(options.env ?? {}),
+        env: serverlessCliEnvironment(options.env ?? {}),
         timeout,
         maxBuffer: 64 * 1024 * 1024,
         encoding: 'utf8',
