@@ -21,6 +21,7 @@ import { objectCreatedEvent } from '../../../lib/local/s3/notifications';
 import { localLambdaContext } from '../../../lib/local/lambda/context';
 import { getSchema } from '../../../lib/schemas/registry';
 import { literal, ParquetInspector } from '../../support/duckdb';
+import sampleEvent from '../../../events/json-to-parquet.json';
 
 const s3Mock = mockClient(S3Client);
 const RAW_KEY = 'raw/event_type=purchase/dt=2026-11-25/shardline-dev-clickstream-1-2026-11-25-22-10-00-0a1b2c3d.gz';
@@ -59,6 +60,12 @@ describe('curated keys', () => {
 
   it('decode S3 event keys', () => {
     expect(decodeS3Key('raw/event_type%3Dclick/a+b.gz')).toBe('raw/event_type=click/a b.gz');
+  });
+
+  it('map the sample event of events/ to the curated zone', () => {
+    const key = decodeS3Key(sampleEvent.Records[0]!.s3.object.key);
+    expect(partitionsOf(key)).toEqual({ event_type: 'purchase', dt: '2026-11-25' });
+    expect(curatedKeyOf(key)).toMatch(/^curated\/event_type=purchase\/dt=2026-11-25\/shardline-dev-clickstream-1-.+\.parquet$/);
   });
 });
 
