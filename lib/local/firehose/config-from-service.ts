@@ -4,7 +4,8 @@
  * same names, prefixes, buffering hints, compression and processor settings as on AWS.
  */
 import type { CloudFormationResource, JsonValue, ServiceDefinition } from '../service/service-definition';
-import type { DeliveryStreamConfig, ProcessorConfig } from './delivery-stream';
+import type { DeliveryStreamConfig, FormatConversionConfig, ProcessorConfig } from './delivery-stream';
+import { getSchema } from '../../schemas/registry';
 
 export class DeliveryStreamConfigError extends Error {
   override readonly name = 'DeliveryStreamConfigError';
@@ -30,6 +31,36 @@ function bucketNameOf(value: JsonValue | undefined, resources: Readonly<Record<s
 }
 
 const numberOr = (value: JsonValue | undefined, fallback: number): number => (value === undefined ? fallback : Number(value));
+
+/** A Glue name given literally or as `Ref` to the declared database or table. */
+function glueNameOf(value: JsonValue | undefined, resources: Readonly<Record<string, CloudFormationResource>>, input: 'DatabaseInput' | 'TableInput', where: string): string {
+  if (typeof value === 'string') return value;
+  const ref = (value as Json | null | undefined)?.Ref;
+  const name = typeof ref === 'string' ? ((resources[ref]?.Properties?.[input] as Json | undefined)?.Name) : undefined;
+  if (typeof name !== 'string') throw new DeliveryStreamConfigError(`${where}: expected a name or a Ref to a declared Glue ${input === 'TableInput' ? 'table' : 'database'}`);
+  return name;
+}
+
+/**
+ * Firehose's record format conversion, when enabled: the Glue table names the dataset schema
+ * it was generated from (schemas/<table>.json), whose columns the Parquet file gets.
+ */
+function formatConversionOf(destination: Json, resources: Readonly<Record<string, CloudFormationResource>>, region: string, accountId: string, where: string): FormatConversionConfig | undefined {
+  const conversion = destination.DataFormatConversionConfiguration as Json | undefined;
+  if (!conversion || (conversion.Enabled !== true && conversion.Enabled !== 'true')) return undefined;
+  const serializer = ((conversion.OutputFormatConfiguration as Json | undefined)?.Serializer ?? {}) as Json;
+  if (!serializer.ParquetSerDe) throw new DeliveryStreamConfigError(`${where}.DataFormatConversionConfiguration: only Parquet output is supported locally`);
+  const schemaConfiguration = (conversion.SchemaConfiguration ?? {}) as Json;
+  const tableName = glueNameOf(schemaConfiguration.TableName, resources, 'TableInput', `${where}.DataFormatConversionConfiguration.SchemaConfiguration.TableName`);
+  return {
+    catalog: {
+      catalogId: accountId, region,
+      databaseName: glueNameOf(schemaConfiguration.DatabaseName, resources, 'DatabaseInput', `${where}.DataFormatConversionConfiguration.SchemaConfiguration.DatabaseName`),
+      tableName,
+    },
+    schema: getSchema(tableName),
+  };
+}
 
 /**
  * @param lambdaArnOf maps the processor's `LambdaArn` (a function's logical id from GetAtt, or
@@ -70,6 +101,7 @@ export function deliveryStreamsOf(
           numberOfRetries: numberOr(parameters.get('NumberOfRetries'), 3),
         };
       }
+      const formatConversion = formatConversionOf(destination, resources, region, accountId, `${where}.ExtendedS3DestinationConfiguration`);
       const compression = destination.CompressionFormat ?? 'UNCOMPRESSED';
       if (compression !== 'UNCOMPRESSED' && compression !== 'GZIP') throw new DeliveryStreamConfigError(`${where}.CompressionFormat: ${JSON.stringify(compression)} is not supported locally`);
       return {
@@ -81,6 +113,7 @@ export function deliveryStreamsOf(
         buffering: { sizeMb: numberOr(hints.SizeInMBs, 5), intervalSeconds: numberOr(hints.IntervalInSeconds, 300) },
         dynamicPartitioning: (destination.DynamicPartitioningConfiguration as Json | undefined)?.Enabled === true,
         ...(processor ? { processor } : {}),
+        ...(formatConversion ? { formatConversion } : {}),
         encrypted: properties.DeliveryStreamEncryptionConfigurationInput !== undefined,
       } satisfies DeliveryStreamConfig;
     });

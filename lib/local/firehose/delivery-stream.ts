@@ -13,6 +13,9 @@
  * dropped by the transform's own `Dropped`, or stays buffered until `flush()` says otherwise.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +24,10 @@ import { LAMBDA_RESPONSE_LIMIT_BYTES } from '../../firehose/transformation-contr
 import type { CheckedAnswer, RecordError } from './response-check';
 import { checkResponse, FIREHOSE_ERRORS, isRecordError } from './response-check';
 import { DEFAULT_PREFIX, evaluatePrefix, objectSuffix, PrefixEvaluationError } from './prefix';
+import type { DatasetSchema } from '../../schemas/dataset-schema';
+import type { RowChecker } from '../../formats/parquet/ndjson-row-check';
+import { compileRowCheck } from '../../formats/parquet/ndjson-row-check';
+import { convertNdjsonToParquet, DuckDbParquetEngine } from '../../formats/parquet';
 
 const MiB = 1024 * 1024;
 
@@ -32,6 +39,13 @@ export interface ProcessorConfig {
   readonly bufferIntervalSeconds: number;
   /** `NumberOfRetries` (0–300, default 3). */
   readonly numberOfRetries: number;
+}
+
+/** Record format conversion (JSON → Parquet, Snappy) against a Glue table, as Firehose does it. */
+export interface FormatConversionConfig {
+  readonly catalog: { readonly catalogId: string; readonly databaseName: string; readonly tableName: string; readonly region: string };
+  /** The dataset the Glue table was generated from: its columns are the Parquet columns. */
+  readonly schema: DatasetSchema;
 }
 
 export interface DeliveryStreamConfig {
@@ -46,6 +60,7 @@ export interface DeliveryStreamConfig {
   readonly buffering: { readonly sizeMb: number; readonly intervalSeconds: number };
   readonly dynamicPartitioning: boolean;
   readonly processor?: ProcessorConfig;
+  readonly formatConversion?: FormatConversionConfig;
   /** Server-side encryption of the stream (reported back by PutRecord/PutRecordBatch). */
   readonly encrypted: boolean;
 }
@@ -91,6 +106,8 @@ export class LocalDeliveryStream {
   /** Processing and delivery run one step at a time, in order. */
   private work: Promise<void> = Promise.resolve();
   private workError: unknown;
+  private readonly checkRow: RowChecker | undefined;
+  private engine: Promise<DuckDbParquetEngine> | undefined;
 
   constructor(
     readonly config: DeliveryStreamConfig,
@@ -98,6 +115,7 @@ export class LocalDeliveryStream {
     private readonly invoke: LambdaInvoker,
   ) {
     this.arn = `arn:aws:firehose:${config.region}:${config.accountId}:deliverystream/${config.name}`;
+    this.checkRow = config.formatConversion ? compileRowCheck(config.formatConversion.schema) : undefined;
   }
 
   /** Accepts records (already validated against the API limits); returns their record ids. */
@@ -133,6 +151,8 @@ export class LocalDeliveryStream {
   stop(): void {
     clearTimeout(this.pendingTimer);
     for (const buffer of this.objects.values()) clearTimeout(buffer.timer);
+    void this.engine?.then((engine) => engine.close());
+    this.engine = undefined;
   }
 
   private enqueue(step: () => Promise<void>): void {
@@ -202,9 +222,39 @@ export class LocalDeliveryStream {
         return;
       }
     }
+    if (this.checkRow && !this.convertible(record, data)) return;
     this.stats.ok++;
     const keys = this.config.dynamicPartitioning ? partitionKeys : undefined;
     this.append(`data:${JSON.stringify(keys ?? {})}`, { template, ...(keys ? { partitionKeys: keys } : {}) }, data, record.arrivalMs);
+  }
+
+  /**
+   * Format conversion reads each record as JSON objects of the Glue table's columns; a record
+   * it cannot read goes whole to the `format-conversion-failed` error output, with the table.
+   */
+  private convertible(record: BufferedRecord, data: Buffer): boolean {
+    const lines = data.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    let reason: string | undefined;
+    for (const line of lines) {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        reason = 'not valid JSON';
+        break;
+      }
+      const checked = this.checkRow!(value);
+      if (!checked.ok) {
+        reason = checked.reason;
+        break;
+      }
+    }
+    if (reason === undefined) return true;
+    const { catalog } = this.config.formatConversion!;
+    this.failOutput(record, 'format-conversion-failed', { errorCode: 'DataFormatConversion.MalformedData', errorMessage: reason }, {
+      dataCatalogTable: { catalogId: catalog.catalogId, databaseName: catalog.databaseName, tableName: catalog.tableName, region: catalog.region, versionId: 'LATEST' },
+    });
+    return false;
   }
 
   private fail(record: BufferedRecord, error: RecordError, attemptsMade: number, lambdaArn: string): void {
@@ -212,7 +262,7 @@ export class LocalDeliveryStream {
   }
 
   /** An error record in AWS's shape, to the error output prefix. */
-  private failOutput(record: BufferedRecord, errorOutputType: string, error: RecordError, extra: { attemptsMade?: number; lambdaArn?: string } = {}): void {
+  private failOutput(record: BufferedRecord, errorOutputType: string, error: RecordError, extra: { attemptsMade?: number; lambdaArn?: string; dataCatalogTable?: Record<string, string> } = {}): void {
     this.stats.failed[error.errorCode] = (this.stats.failed[error.errorCode] ?? 0) + 1;
     const line = JSON.stringify({
       attemptsMade: extra.attemptsMade ?? 1,
@@ -222,6 +272,7 @@ export class LocalDeliveryStream {
       attemptEndingTimestamp: Date.now(),
       rawData: record.data.toString('base64'),
       ...(extra.lambdaArn ? { lambdaArn: extra.lambdaArn } : {}),
+      ...(extra.dataCatalogTable ? { dataCatalogTable: extra.dataCatalogTable } : {}),
     }) + '\n';
     const template = this.config.errorOutputPrefix ?? `!{firehose:error-output-type}/${DEFAULT_PREFIX}`;
     this.append(`error:${errorOutputType}`, { template, errorOutputType }, Buffer.from(line), record.arrivalMs);
@@ -244,8 +295,10 @@ export class LocalDeliveryStream {
     for (const [key, buffer] of [...this.objects]) {
       if (!choose(buffer)) continue;
       clearTimeout(buffer.timer);
-      const gzip = this.config.compression === 'GZIP';
-      const body = gzip ? gzipSync(Buffer.concat(buffer.parts)) : Buffer.concat(buffer.parts);
+      // Converted data is Parquet (Snappy inside); Firehose then writes it uncompressed.
+      const convert = this.config.formatConversion !== undefined && buffer.prefix.errorOutputType === undefined;
+      const gzip = !convert && this.config.compression === 'GZIP';
+      const body = convert ? await this.toParquet(buffer.parts) : gzip ? gzipSync(Buffer.concat(buffer.parts)) : Buffer.concat(buffer.parts);
       const objectKey = evaluatePrefix(buffer.prefix.template, {
         arrivalMs: buffer.oldestArrivalMs,
         ...(buffer.prefix.errorOutputType ? { errorOutputType: buffer.prefix.errorOutputType } : {}),
@@ -255,6 +308,20 @@ export class LocalDeliveryStream {
       this.objects.delete(key);
       this.stats.objectsWritten++;
       this.stats.bytesWritten += body.length;
+    }
+  }
+
+  private async toParquet(parts: readonly Buffer[]): Promise<Buffer> {
+    this.engine ??= DuckDbParquetEngine.open({ threads: 1 });
+    const dir = await mkdtemp(join(tmpdir(), 'shardline-firehose-parquet-'));
+    try {
+      const file = join(dir, 'object.parquet');
+      const result = await convertNdjsonToParquet(parts, file, this.config.formatConversion!.schema, { engine: await this.engine, workDirectory: dir });
+      // Records were checked on delivery: a bad line here is a bug, not data to drop.
+      if (result.badLines.count > 0) throw new Error(`format conversion found ${result.badLines.count} unreadable lines after the record check`);
+      return await readFile(file);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }
 }

@@ -14,6 +14,11 @@ import { createLogger, createMetrics } from '../../../../lib/observability/power
 import type { DeliveryStreamConfig, LambdaInvoker } from '../../../../lib/local/firehose/delivery-stream';
 import { LocalDeliveryStream } from '../../../../lib/local/firehose/delivery-stream';
 import { localLambdaContext } from '../../../../lib/local/lambda/context';
+import { getSchema } from '../../../../lib/schemas/registry';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { literal, ParquetInspector } from '../../../support/duckdb';
 
 const s3Mock = mockClient(S3Client);
 const LAMBDA_ARN = 'arn:aws:lambda:eu-west-1:000000000000:function:shardline-test-firehoseCsvToJson';
@@ -222,6 +227,54 @@ describe('LocalDeliveryStream enforcing the transformation contract', () => {
     await stream.flush();
     expect(stream.stats.objectsWritten).toBe(1);
     expect(text(written()[1]!)).toBe('kept');
+    stream.stop();
+  });
+});
+
+describe('LocalDeliveryStream with record format conversion (JSON → Parquet)', () => {
+  const catalog = { catalogId: '000000000000', databaseName: 'shardline_test', tableName: 'clickstream', region: 'eu-west-1' };
+
+  it('writes the transformed records as Parquet, and unreadable ones to format-conversion-failed with the table', async () => {
+    const ref: { stream?: LocalDeliveryStream } = {};
+    const transform = realTransform(ref);
+    let broken = false;
+    const stream = new LocalDeliveryStream(config({
+      compression: 'UNCOMPRESSED', processor, formatConversion: { catalog, schema: getSchema('clickstream') },
+      prefix: 'converted/', errorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+    }), new S3Client({ region: 'eu-west-1' }), async (arn, event) => {
+      const response = (await transform(arn, event)) as { records: { recordId: string; result: string; data: string }[] };
+      // One Ok answer whose data is not a row of the table: conversion must reject that record.
+      if (!broken) {
+        broken = true;
+        response.records[0]!.data = Buffer.from('{"event_id": 42}\n').toString('base64');
+      }
+      return response;
+    });
+    ref.stream = stream;
+    const rows = generateClickstreamRows(50, { seed: 5 });
+    stream.put(rows.map((row) => Buffer.from(formatCsvRows([row]))));
+    await stream.flush();
+
+    const objects = written();
+    const parquet = objects.filter((o) => o.key.startsWith('converted/'));
+    expect(parquet).toHaveLength(1);
+    expect(parquet[0]!.key).not.toMatch(/\.gz$/);
+    const dir = await mkdtemp(join(tmpdir(), 'firehose-parquet-'));
+    try {
+      const file = join(dir, 'x.parquet');
+      await writeFile(file, parquet[0]!.body);
+      const inspector = await ParquetInspector.open();
+      const [count] = await inspector.query(`SELECT count(*) AS n FROM read_parquet(${literal(file)})`);
+      expect(Number(count!.n)).toBe(49);
+      expect((await inspector.columnTypes(file)).timestamp).toBe('TIMESTAMP WITH TIME ZONE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const failures = errorRecords('errors/');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ errorCode: 'DataFormatConversion.MalformedData', dataCatalogTable: { databaseName: 'shardline_test', tableName: 'clickstream' } });
+    expect(objects.find((o) => o.key.startsWith('errors/'))!.key).toMatch(/^errors\/format-conversion-failed\//);
+    expect(stream.stats.ok).toBe(49);
     stream.stop();
   });
 });
