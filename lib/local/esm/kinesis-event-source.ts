@@ -1,42 +1,51 @@
 /**
- * A local Kinesis event source mapping with Lambda's semantics: each shard polled in order
- * (children after their parents), batches by `batchSize` and batching window, the exact
- * Kinesis event, `ReportBatchItemFailures` checkpoints, bisection on error, bounded retries and
- * record age, per-partition-key lanes for `parallelizationFactor`, and the on-failure
- * destination message AWS sends to SQS (batch info, not the records).
+ * A local Kinesis event source mapping with Lambda's semantics: every shard polled on its own and
+ * in order (children after their parents, read from their start), batches by `batchSize`, the
+ * batching window and the 6 MB invocation payload limit, the exact Kinesis event,
+ * `ReportBatchItemFailures` checkpoints, bisection on error, bounded retries and record age,
+ * per-partition-key lanes for `parallelizationFactor`, and the on-failure destination message
+ * AWS sends to SQS (batch info, not the records).
  * @see https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
  */
 import { randomUUID } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisClient, Shard, _Record } from '@aws-sdk/client-kinesis';
+import type { GetRecordsCommandOutput, GetShardIteratorCommandInput, KinesisClient, Shard, _Record } from '@aws-sdk/client-kinesis';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { kinesisBatchOutcome } from './kinesis-batch-outcome';
 
+/** A Kinesis event source mapping's settings, as in `CreateEventSourceMapping`. */
 export interface KinesisMappingConfig {
   readonly functionArn: string;
   readonly streamName: string;
   readonly streamArn: string;
+  /** The event's `awsRegion`; default: the region of `streamArn`. */
   readonly region?: string;
   /** 1–10,000 (default 100). */
   readonly batchSize?: number;
+  /** 0–300 (default 0): how long to gather records before invoking with a batch that is not full. */
   readonly maximumBatchingWindowInSeconds?: number;
+  /** Where to start reading the shards that exist at the first poll (default TRIM_HORIZON); shards created later are read from their start. */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** 1–10 (default 1): concurrent batches per shard, order kept per partition key. */
   readonly parallelizationFactor?: number;
   readonly bisectBatchOnFunctionError?: boolean;
-  /** −1 (default) retries until the records expire. */
+  /** −1 (default) retries until the records expire, or 0–10,000. */
   readonly maximumRetryAttempts?: number;
   /** −1 (default) or 60–604,800. */
   readonly maximumRecordAgeInSeconds?: number;
   readonly reportBatchItemFailures?: boolean;
   /** The on-failure destination queue's URL and ARN. */
   readonly onFailure?: { readonly queueUrl: string; readonly queueArn: string };
+  /** The clock record ages are measured with, in ms since the epoch (default `Date.now`); lets tests age records. */
+  readonly now?: () => number;
 }
 
+/** Calls the function with an event; a rejection is a function error. */
 export type Invoker = (functionArn: string, event: KinesisStreamEvent) => Promise<unknown>;
 
+/** Counters of a mapping since it was made. */
 export interface KinesisMappingStats {
   invocations: number;
   failedInvocations: number;
@@ -47,7 +56,35 @@ export interface KinesisMappingStats {
   discardedBatches: number;
 }
 
+/** A setting out of the range AWS accepts for it. */
+export class KinesisMappingConfigError extends Error {
+  override readonly name = 'KinesisMappingConfigError';
+
+  constructor(readonly setting: keyof KinesisMappingConfig, message: string) {
+    super(`${setting}: ${message}`);
+  }
+}
+
+/**
+ * Lambda's limit on a synchronous invocation's payload (6 MB): batches are cut so that the
+ * event's JSON stays within it. A single record bigger than that still goes alone.
+ */
+export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
 type Condition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
+
+/** A record read from a shard: its entry of the Lambda event and that entry's size in the event's JSON. */
+interface ShardRecord {
+  readonly sequenceNumber: string;
+  readonly arrivalMs: number | undefined;
+  readonly entry: KinesisStreamRecord;
+  readonly bytes: number;
+}
+
+/** `{"Records":[` and `]}` around the entries. */
+const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
+/** GetRecords returns at most this many records a call. */
+const GET_RECORDS_MAX = 10_000;
 
 const hash = (key: string): number => {
   let h = 0;
@@ -55,43 +92,103 @@ const hash = (key: string): number => {
   return Math.abs(h);
 };
 
+const isExpiredIterator = (error: unknown): boolean => error instanceof Error && error.name === 'ExpiredIteratorException';
+
+type NumericSetting = 'batchSize' | 'maximumBatchingWindowInSeconds' | 'parallelizationFactor' | 'maximumRetryAttempts' | 'maximumRecordAgeInSeconds';
+
+function checkRange(config: KinesisMappingConfig, setting: NumericSetting, min: number, max: number, orMinusOne = false): void {
+  const value = config[setting];
+  if (value === undefined) return;
+  if (!Number.isInteger(value) || ((value < min || value > max) && !(orMinusOne && value === -1))) {
+    throw new KinesisMappingConfigError(setting, `${String(value)} is not ${orMinusOne ? '-1 or ' : ''}an integer from ${min} to ${max}`);
+  }
+}
+
+/**
+ * Runs a Kinesis event source mapping against a Kinesis endpoint (kinesalite or AWS): `drain()`
+ * delivers what the stream holds now, `run()` follows it until `stop()`.
+ */
 export class KinesisEventSource {
   readonly stats: KinesisMappingStats = { invocations: 0, failedInvocations: 0, recordsProcessed: 0, recordsDiscarded: 0, discardedBatches: 0 };
   private readonly finishedShards = new Set<string>();
+  /** Where each shard's reading goes on; dropped when it ends or expires. */
   private readonly iterators = new Map<string, string>();
+  /** The last sequence number read from each shard, to get a fresh iterator after that one. */
+  private readonly positions = new Map<string, string>();
+  /** Shards of the first listing, read from `startingPosition`; undefined before the first poll. */
+  private initialShards: ReadonlySet<string> | undefined;
+  private readonly sessions = new Set<AbortController>();
+  private readonly clock: () => number;
   private stopped = false;
 
+  /** @throws {KinesisMappingConfigError} for a setting out of AWS's range. */
   constructor(
     readonly config: KinesisMappingConfig,
     private readonly kinesis: KinesisClient,
     private readonly sqs: SQSClient | undefined,
     private readonly invoke: Invoker,
-  ) {}
+  ) {
+    checkRange(config, 'batchSize', 1, 10_000);
+    checkRange(config, 'maximumBatchingWindowInSeconds', 0, 300);
+    checkRange(config, 'parallelizationFactor', 1, 10);
+    checkRange(config, 'maximumRetryAttempts', 0, 10_000, true);
+    checkRange(config, 'maximumRecordAgeInSeconds', 60, 604_800, true);
+    this.clock = config.now ?? Date.now;
+  }
 
   /**
-   * Reads every shard until it has no more records right now (closed shards to their end,
-   * then their children), invoking the function batch by batch. Call it again to pick up
-   * records written since; `run()` does so until `stop()`.
+   * Reads every shard until it has no more records right now (closed shards to their end, then
+   * their children), invoking the function batch by batch; shards run concurrently, each in order.
+   * A batch still inside its batching window is waited for. Call it again to pick up records
+   * written since; `run()` follows the stream instead. Resolves early after `stop()`.
+   * @throws the first error reading the stream (the other shards are stopped first).
    */
   async drain(): Promise<void> {
-    for (;;) {
-      const shards = await this.readyShards();
-      let progressed = false;
-      for (const shard of shards) progressed = (await this.drainShard(shard)) || progressed;
-      if (!progressed) return;
-    }
+    await this.work(false, 200);
   }
 
-  /** Polls until `stop()`, once every `pollMs`. */
+  /** Follows every shard until `stop()`, polling a shard that has nothing new every `pollMs`. */
   async run(pollMs = 200): Promise<void> {
-    while (!this.stopped) {
-      await this.drain();
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+    await this.work(true, pollMs);
   }
 
+  /** Stops polling and retrying: `drain()` and `run()` resolve soon after; records not finished are not discarded. */
   stop(): void {
     this.stopped = true;
+    for (const session of this.sessions) session.abort();
+  }
+
+  /** One worker per ready shard; a shard that ends starts its children's workers. */
+  private async work(follow: boolean, pollMs: number): Promise<void> {
+    if (this.stopped) return;
+    const session = new AbortController();
+    this.sessions.add(session);
+    const workers = new Map<string, Promise<void>>();
+    const failures: unknown[] = [];
+    const fail = (error: unknown): void => {
+      failures.push(error);
+      session.abort();
+    };
+    const spawn = async (): Promise<void> => {
+      if (session.signal.aborted) return;
+      for (const shard of await this.readyShards()) {
+        const id = shard.ShardId!;
+        if (workers.has(id)) continue;
+        workers.set(id, this.drainShard(shard, follow, pollMs, session.signal).then((ended) => (ended ? spawn() : undefined)).catch(fail));
+      }
+    };
+    try {
+      await spawn();
+      // Workers spawn their children before they resolve: wait until no new ones appear.
+      for (let settled = -1; settled !== workers.size; ) {
+        const current = [...workers.values()];
+        await Promise.all(current);
+        settled = current.length;
+      }
+    } finally {
+      this.sessions.delete(session);
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** Open shards, and closed ones not read to the end, whose parents are done. */
@@ -103,84 +200,133 @@ export class KinesisEventSource {
       shards.push(...(page.Shards ?? []));
       token = page.NextToken;
     } while (token);
+    if (!this.initialShards) {
+      this.initialShards = new Set(shards.map((s) => s.ShardId!));
+      // The mapping's position is fixed at its first poll on every shard, not when a shard's turn comes.
+      if (this.config.startingPosition === 'LATEST') {
+        await Promise.all(shards.map(async (s) => this.iterators.set(s.ShardId!, await this.startIterator(s.ShardId!))));
+      }
+    }
     const known = new Set(shards.map((s) => s.ShardId!));
     const parentDone = (id: string | undefined): boolean => !id || !known.has(id) || this.finishedShards.has(id);
     return shards.filter((s) => !this.finishedShards.has(s.ShardId!) && parentDone(s.ParentShardId) && parentDone(s.AdjacentParentShardId));
   }
 
-  /** Processes a shard's available records; true if it read anything or finished the shard. */
-  private async drainShard(shard: Shard): Promise<boolean> {
+  /**
+   * Reads a shard and invokes the function with its batches until the shard has nothing more right
+   * now (or, when following, until stopped); true if the shard was read to its end.
+   */
+  private async drainShard(shard: Shard, follow: boolean, pollMs: number, signal: AbortSignal): Promise<boolean> {
     const shardId = shard.ShardId!;
-    let iterator = this.iterators.get(shardId) ?? (await this.initialIterator(shardId));
+    const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
     const batchSize = this.config.batchSize ?? 100;
     const windowMs = (this.config.maximumBatchingWindowInSeconds ?? 0) * 1000;
-    let progressed = false;
-    let pending: _Record[] = [];
-    let windowStart = Date.now();
-    for (;;) {
-      const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize - pending.length }));
-      pending.push(...(page.Records ?? []));
-      const next = page.NextShardIterator;
-      const caughtUp = (page.Records ?? []).length === 0;
-      const full = pending.length >= batchSize;
-      // Invoke when the batch is full, the window has passed, or the shard has nothing more now.
-      if (pending.length > 0 && (full || !next || caughtUp || Date.now() - windowStart >= windowMs)) {
-        await this.processBatch(shardId, pending);
-        progressed = true;
-        pending = [];
-        windowStart = Date.now();
+    let pending: ShardRecord[] = [];
+    let windowStart = 0;
+    while (!signal.aborted) {
+      const page = await this.getRecords(shardId, Math.max(1, Math.min(GET_RECORDS_MAX, batchSize - pending.length)));
+      const records = (page.Records ?? []).map((r) => this.shardRecord(shardId, r));
+      if (records.length > 0) {
+        if (pending.length === 0) windowStart = Date.now();
+        pending.push(...records);
+        this.positions.set(shardId, records[records.length - 1]!.sequenceNumber);
       }
-      if (!next) {
+      const ended = !page.NextShardIterator;
+      // An empty page is not the end of what is there: a closed shard goes on to its end, an open
+      // one as long as GetRecords says it is behind.
+      const caughtUp = records.length === 0 && !closed && !((page.MillisBehindLatest ?? 0) > 0);
+      while (pending.length > 0 && (ended || Date.now() - windowStart >= windowMs || this.isFull(pending, batchSize))) {
+        const count = this.fitting(pending, batchSize);
+        await this.processBatch(shardId, pending.slice(0, count), signal);
+        if (signal.aborted) return false;
+        pending = pending.slice(count);
+      }
+      if (ended) {
         this.finishedShards.add(shardId);
         this.iterators.delete(shardId);
         return true;
       }
-      iterator = next;
-      this.iterators.set(shardId, iterator);
-      if (caughtUp && pending.length === 0) return progressed;
+      this.iterators.set(shardId, page.NextShardIterator!);
+      if (caughtUp) {
+        if (pending.length > 0) await this.sleep(Math.min(pollMs, windowStart + windowMs - Date.now()), signal);
+        else if (follow) await this.sleep(pollMs, signal);
+        else return false;
+      }
+    }
+    return false;
+  }
+
+  /** GetRecords on the shard's iterator, taking a fresh one after the last record read if it expired. */
+  private async getRecords(shardId: string, limit: number): Promise<GetRecordsCommandOutput> {
+    const iterator = this.iterators.get(shardId) ?? (await this.startIterator(shardId));
+    try {
+      return await this.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+    } catch (error) {
+      if (!isExpiredIterator(error)) throw error;
+      this.iterators.delete(shardId);
+      return this.kinesis.send(new GetRecordsCommand({ ShardIterator: await this.startIterator(shardId), Limit: limit }));
     }
   }
 
-  private async initialIterator(shardId: string): Promise<string> {
-    const out = await this.kinesis.send(new GetShardIteratorCommand({
-      StreamName: this.config.streamName, ShardId: shardId, ShardIteratorType: this.config.startingPosition ?? 'TRIM_HORIZON',
-    }));
+  /** After the last record read; else the starting position for a shard of the first poll, its start for a newer one. */
+  private async startIterator(shardId: string): Promise<string> {
+    const after = this.positions.get(shardId);
+    const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'StartingSequenceNumber'> = after
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+      : { ShardIteratorType: this.initialShards?.has(shardId) !== false ? (this.config.startingPosition ?? 'TRIM_HORIZON') : 'TRIM_HORIZON' };
+    const out = await this.kinesis.send(new GetShardIteratorCommand({ StreamName: this.config.streamName, ShardId: shardId, ...position }));
     return out.ShardIterator!;
   }
 
+  /** How many of the first records make a batch: at most `batchSize`, within the payload limit, at least one. */
+  private fitting(records: readonly ShardRecord[], batchSize: number): number {
+    let bytes = EVENT_ENVELOPE_BYTES;
+    let count = 0;
+    for (const record of records) {
+      bytes += record.bytes + (count > 0 ? 1 : 0);
+      if (count >= batchSize || (count > 0 && bytes > MAX_INVOCATION_PAYLOAD_BYTES)) break;
+      count++;
+    }
+    return count;
+  }
+
+  private isFull(records: readonly ShardRecord[], batchSize: number): boolean {
+    return records.length >= batchSize || this.fitting(records, batchSize) < records.length;
+  }
+
   /** One batch from a shard: lanes by partition key when parallelised, each lane in order. */
-  private async processBatch(shardId: string, records: readonly _Record[]): Promise<void> {
-    const lanes = Math.max(1, Math.min(10, this.config.parallelizationFactor ?? 1));
-    if (lanes === 1) return this.handle(shardId, records, 0);
-    const byLane: _Record[][] = Array.from({ length: lanes }, () => []);
-    for (const record of records) byLane[hash(record.PartitionKey ?? '') % lanes]!.push(record);
-    await Promise.all(byLane.filter((lane) => lane.length > 0).map((lane) => this.handle(shardId, lane, 0)));
+  private async processBatch(shardId: string, records: readonly ShardRecord[], signal: AbortSignal): Promise<void> {
+    const lanes = this.config.parallelizationFactor ?? 1;
+    if (lanes === 1) return this.handle(shardId, records, 0, signal);
+    const byLane: ShardRecord[][] = Array.from({ length: lanes }, () => []);
+    for (const record of records) byLane[hash(record.entry.kinesis.partitionKey) % lanes]!.push(record);
+    await Promise.all(byLane.filter((lane) => lane.length > 0).map((lane) => this.handle(shardId, lane, 0, signal)));
   }
 
   /** Invokes until the batch succeeds or is discarded; `attempts` counts its failed invocations so far. */
-  private async handle(shardId: string, initial: readonly _Record[], initialAttempts: number): Promise<void> {
+  private async handle(shardId: string, initial: readonly ShardRecord[], initialAttempts: number, signal: AbortSignal): Promise<void> {
     let batch = initial;
     let attempts = initialAttempts;
     const maxRetries = this.config.maximumRetryAttempts ?? -1;
     const maxAgeMs = (this.config.maximumRecordAgeInSeconds ?? -1) * 1000;
     while (batch.length > 0) {
+      if (attempts > 0) await this.sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 7)), signal);
       // Unbounded retries (AWS's default) end here only when the mapping is stopped.
-      if (this.stopped) return;
-      if (attempts > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** Math.min(attempts, 7))));
+      if (signal.aborted) return;
       if (maxAgeMs > 0) {
-        const now = Date.now();
-        const expired = batch.filter((r) => now - (r.ApproximateArrivalTimestamp?.getTime() ?? now) > maxAgeMs);
+        const now = this.clock();
+        const expired = batch.filter((r) => r.arrivalMs !== undefined && now - r.arrivalMs > maxAgeMs);
         if (expired.length > 0) {
           await this.discard(shardId, expired, 'RecordAgeExceeded', attempts);
           batch = batch.filter((r) => !expired.includes(r));
           continue;
         }
       }
-      const event = this.event(shardId, batch);
       this.stats.invocations++;
       let outcome: ReturnType<typeof kinesisBatchOutcome>;
       try {
-        outcome = kinesisBatchOutcome(batch.map((r) => r.SequenceNumber!), await this.invoke(this.config.functionArn, event), this.config.reportBatchItemFailures ?? false);
+        const response = await this.invoke(this.config.functionArn, { Records: batch.map((r) => r.entry) });
+        outcome = kinesisBatchOutcome(batch.map((r) => r.sequenceNumber), response, this.config.reportBatchItemFailures ?? false);
       } catch (error) {
         outcome = { kind: 'failure', reason: error instanceof Error ? error.message : String(error) };
       }
@@ -200,8 +346,8 @@ export class KinesisEventSource {
       // every split halves the batch.
       if (this.config.bisectBatchOnFunctionError && outcome.kind === 'failure' && batch.length > 1) {
         const middle = Math.ceil(batch.length / 2);
-        await this.handle(shardId, batch.slice(0, middle), 0);
-        await this.handle(shardId, batch.slice(middle), 0);
+        await this.handle(shardId, batch.slice(0, middle), 0, signal);
+        await this.handle(shardId, batch.slice(middle), 0, signal);
         return;
       }
       if (maxRetries >= 0 && attempts > maxRetries) {
@@ -211,38 +357,55 @@ export class KinesisEventSource {
     }
   }
 
-  private event(shardId: string, batch: readonly _Record[]): KinesisStreamEvent {
-    const region = this.config.region ?? 'eu-west-1';
-    return {
-      Records: batch.map((r): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!,
-          data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
-          approximateArrivalTimestamp: (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
-        },
-        eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${shardId}:${r.SequenceNumber!}`, eventName: 'aws:kinesis:record',
-        invokeIdentityArn: `arn:aws:iam::000000000000:role/local-esm`, awsRegion: region, eventSourceARN: this.config.streamArn,
-      })),
+  /** A record as Lambda puts it in the event (key order as AWS sends it). */
+  private shardRecord(shardId: string, r: _Record): ShardRecord {
+    const arn = this.config.streamArn.split(':');
+    const arrivalMs = r.ApproximateArrivalTimestamp?.getTime();
+    const entry: KinesisStreamRecord = {
+      kinesis: {
+        kinesisSchemaVersion: '1.0', partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!,
+        data: Buffer.from(r.Data ?? new Uint8Array()).toString('base64'),
+        approximateArrivalTimestamp: (arrivalMs ?? Date.now()) / 1000,
+      },
+      eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${shardId}:${r.SequenceNumber!}`, eventName: 'aws:kinesis:record',
+      invokeIdentityArn: `arn:aws:iam::${this.config.functionArn.split(':')[4] || '000000000000'}:role/local-esm`,
+      awsRegion: this.config.region ?? (arn[3] || 'eu-west-1'), eventSourceARN: this.config.streamArn,
     };
+    return { sequenceNumber: r.SequenceNumber!, arrivalMs, entry, bytes: Buffer.byteLength(JSON.stringify(entry)) };
+  }
+
+  /** Waits, or less when the signal aborts. */
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done);
+    });
   }
 
   /** Skips records, telling the on-failure destination what was skipped (AWS sends batch info only). */
-  private async discard(shardId: string, batch: readonly _Record[], condition: Condition, attempts: number): Promise<void> {
+  private async discard(shardId: string, batch: readonly ShardRecord[], condition: Condition, attempts: number): Promise<void> {
     this.stats.recordsDiscarded += batch.length;
     this.stats.discardedBatches++;
     const destination = this.config.onFailure;
     if (!destination || !this.sqs) return;
     const first = batch[0]!;
     const last = batch[batch.length - 1]!;
+    const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
     const message = {
       requestContext: { requestId: randomUUID(), functionArn: this.config.functionArn, condition, approximateInvokeCount: attempts },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: new Date().toISOString(),
       KinesisBatchInfo: {
-        shardId, startSequenceNumber: first.SequenceNumber, endSequenceNumber: last.SequenceNumber,
-        approximateArrivalOfFirstRecord: first.ApproximateArrivalTimestamp?.toISOString(),
-        approximateArrivalOfLastRecord: last.ApproximateArrivalTimestamp?.toISOString(),
+        shardId, startSequenceNumber: first.sequenceNumber, endSequenceNumber: last.sequenceNumber,
+        approximateArrivalOfFirstRecord: iso(first.arrivalMs),
+        approximateArrivalOfLastRecord: iso(last.arrivalMs),
         batchSize: batch.length, streamArn: this.config.streamArn,
       },
     };
