@@ -16,6 +16,9 @@ import { LocalDeliveryStream } from './firehose/delivery-stream';
 import type { FunctionDefinition, FunctionsService } from './lambda/local-functions';
 import { LocalFunctions } from './lambda/local-functions';
 import { S3NotificationWatcher } from './s3/notifications';
+import { KinesisEventSource } from './esm/kinesis-event-source';
+import { SqsEventSource } from './esm/sqs-event-source';
+import { eventSourceMappingsOf } from './esm/mappings-from-service';
 import type { NotificationRule } from './s3/notifications';
 import { createDeclaredResources, loadServiceDefinition, planServiceResources, servicesNeededBy } from './service';
 import type { DeclaredResources, ServiceDefinition } from './service';
@@ -37,7 +40,9 @@ export interface LocalRuntime {
   readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
   readonly firehoseEndpoint: string;
   readonly notifications: readonly S3NotificationWatcher[];
-  /** Flushes every delivery stream and delivers every pending S3 notification, until quiet. */
+  /** The functions' Kinesis and SQS event source mappings, as serverless.yml declares them. */
+  readonly mappings: { readonly kinesis: readonly KinesisEventSource[]; readonly sqs: readonly SqsEventSource[] };
+  /** Flushes every delivery stream, delivers every pending S3 notification and drains every event source mapping, until quiet. */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -107,21 +112,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       watcher.start();
       notifications.push(watcher);
     }
+    const declared = eventSourceMappingsOf(service, resources, { functionArnOf: (key) => functions.arnOf(key) });
+    const invoke = (arn: string, event: unknown): Promise<unknown> => functions.invoke(arn, event);
+    const mappings = {
+      kinesis: declared.kinesis.map((m) => new KinesisEventSource(m.config, emulators.clients.kinesis(), emulators.clients.sqs(), invoke)),
+      sqs: declared.sqs.map((m) => new SqsEventSource(m.config, emulators.clients.sqs(), invoke)),
+    };
     const server = firehoseServer;
     return {
       service, emulators, clients: emulators.clients, resources, functions, deliveryStreams: streams,
-      firehoseEndpoint: server.endpoint, notifications,
+      firehoseEndpoint: server.endpoint, notifications, mappings,
       async settle() {
         for (let round = 0; round < 10; round++) {
           const before = [...streams.values()].reduce((sum, s) => sum + s.stats.received, 0);
           for (const stream of streams.values()) await stream.flush();
           for (const watcher of notifications) await watcher.drain();
+          for (const mapping of mappings.kinesis) await mapping.drain();
+          for (const mapping of mappings.sqs) await mapping.drain();
           const after = [...streams.values()].reduce((sum, s) => sum + s.stats.received, 0);
           if (after === before) return;
         }
       },
       async stop() {
         for (const watcher of notifications) watcher.stop();
+        for (const mapping of [...mappings.kinesis, ...mappings.sqs]) mapping.stop();
         for (const stream of streams.values()) stream.stop();
         await server.close();
         await emulators.stop();
