@@ -2,7 +2,7 @@
  * `npm run bench`: runs every suite, prints one table and writes the same figures to
  * bench/results/latest.json as a list of {name, value, unit, baseline, ratio}.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Table from 'cli-table3';
 import type { BenchResult, Suite } from './harness';
@@ -26,8 +26,13 @@ async function main(): Promise<void> {
   for (const r of results) table.push([r.name, r.value, r.unit, r.baseline ?? '', r.ratio ?? '']);
   console.log(table.toString());
   const dir = join(__dirname, 'results');
+  const file = join(dir, 'latest.json');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  // A run of some suites keeps the other suites' latest figures.
+  const kept = only.length > 0 && existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResult[]).filter((old) => !results.some((r) => r.name === old.name) && !only.some((suite) => old.name.startsWith(`${suite}:`)))
+    : [];
+  writeFileSync(file, JSON.stringify([...kept, ...results], null, 2) + '\n');
   console.log(`written: ${join('bench', 'results', 'latest.json')}`);
 }
 
