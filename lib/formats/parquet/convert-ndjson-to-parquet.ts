@@ -1,18 +1,19 @@
 /**
  * The whole NDJSON → Parquet step: read NDJSON bytes (e.g. a decompressed S3 object), report bad
- * lines, stage the good ones in a temporary NDJSON file, and let DuckDB turn that file into one
- * Snappy Parquet file. Memory stays flat whatever the input size: lines stream to disk in ~1 MB
- * writes and DuckDB streams the file into row groups.
+ * lines, stage the good ones in a temporary NDJSON file (see `stageNdjson`), and let DuckDB turn
+ * that file into one Snappy Parquet file. Memory stays flat whatever the input size: lines stream
+ * to disk in ~1 MB writes and DuckDB streams the file into row groups.
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatasetSchema } from '../../schemas/dataset-schema';
 import type { ParquetFileOptions } from './duckdb-parquet-engine';
 import { DuckDbParquetEngine } from './duckdb-parquet-engine';
 import { ParquetWriteError } from './errors';
-import type { ByteSource, NdjsonReport } from './ndjson-reader';
-import { readNdjson } from './ndjson-reader';
+import type { NdjsonReport } from './ndjson-line-check';
+import type { ByteSource } from './ndjson-line-splitter';
+import { stageNdjson } from './ndjson-staging';
 
 export interface ConvertOptions extends ParquetFileOptions {
   /** A long-lived engine (one per Lambda container); without it one is opened and closed per call. */
@@ -30,8 +31,6 @@ export interface ConvertResult extends NdjsonReport {
   readonly bytes: number;
 }
 
-const FLUSH_CHARS = 1 << 20;
-
 /**
  * Converts NDJSON rows of `schema` into a Parquet file at `outputPath` (overwritten). Bad lines
  * are in the result, not thrown; a file is written even when no line was good (zero rows, full
@@ -43,26 +42,12 @@ export async function convertNdjsonToParquet(source: ByteSource, outputPath: str
   const engine = options.engine ?? (await DuckDbParquetEngine.open());
   try {
     const staged = join(dir, 'rows.ndjson');
-    const reader = readNdjson(source, schema, options.maxBadLinesKept === undefined ? {} : { maxBadLinesKept: options.maxBadLinesKept });
-    const file = await open(staged, 'w');
-    try {
-      let pending = '';
-      for await (const batch of reader.batches) {
-        for (const line of batch) pending += line.text + '\n';
-        if (pending.length >= FLUSH_CHARS) {
-          await file.write(pending);
-          pending = '';
-        }
-      }
-      if (pending.length > 0) await file.write(pending);
-    } finally {
-      await file.close();
-    }
+    const report = await stageNdjson(source, schema, staged, options.maxBadLinesKept === undefined ? {} : { maxBadLinesKept: options.maxBadLinesKept });
     const written = await engine.convertNdjsonFile(staged, outputPath, schema, options);
-    if (written.rows !== reader.report.goodLines) {
-      throw new ParquetWriteError(`Parquet file holds ${written.rows} rows but ${reader.report.goodLines} good lines were read`);
+    if (written.rows !== report.goodLines) {
+      throw new ParquetWriteError(`Parquet file holds ${written.rows} rows but ${report.goodLines} good lines were read`);
     }
-    return { ...reader.report, rows: written.rows, bytes: written.bytes };
+    return { ...report, rows: written.rows, bytes: written.bytes };
   } finally {
     if (!options.engine) engine.close();
     await rm(dir, { recursive: true, force: true });

@@ -4,8 +4,12 @@
  * exactly representable, timestamps ISO-8601), `null` only where the column is nullable. A
  * missing nullable property counts as `null`. The schema's value rules (enums, patterns,
  * ranges) were enforced upstream by the Firehose transform and are not repeated here.
+ *
+ * {@link compileRowValidator} is the hot path (one call per NDJSON line): a single loop over the
+ * columns that allocates nothing for a good row. {@link compileRowCheck} wraps it in result
+ * objects for callers that check a record at a time.
  */
-import type { Column, DatasetSchema } from '../../schemas/dataset-schema';
+import type { Column, ColumnKind, DatasetSchema } from '../../schemas/dataset-schema';
 import { normaliseTimestamp } from '../timestamp';
 
 export type RowCheck =
@@ -13,67 +17,141 @@ export type RowCheck =
   | { readonly ok: true; readonly row: Record<string, unknown>; readonly canonical: boolean }
   | { readonly ok: false; readonly reason: string };
 
-/** Returns the checked value for the column, or a reason string wrapped in an object. */
-type FieldCheck = (value: unknown) => { readonly value: unknown } | { readonly invalid: string };
+/** A good row whose values were all already in their canonical spelling: its JSON text can be kept as it is. */
+export const ROW_CANONICAL = 0;
+/** A good row in which a timestamp was re-spelled in ISO-8601 UTC (in place): its JSON text must be rewritten. */
+export const ROW_RESPELLED = 1;
+
+/** {@link ROW_CANONICAL}, {@link ROW_RESPELLED}, or why the value is not a row (a string). */
+export type RowVerdict = typeof ROW_CANONICAL | typeof ROW_RESPELLED | string;
+
+/**
+ * Checks a parsed value; re-spells timestamps in place. Returns a {@link RowVerdict}: a number
+ * for a good row (no allocation), the reason for a bad one.
+ */
+export type RowValidator = (value: unknown) => RowVerdict;
+
+export type RowChecker = (value: unknown) => RowCheck;
+
+const KIND_CODES: Readonly<Record<ColumnKind, number>> = { string: 0, integer: 1, number: 2, boolean: 3, timestamp: 4 };
+const STRING = 0;
+const INTEGER = 1;
+const NUMBER = 2;
+const BOOLEAN = 3;
 
 function describe(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function fieldCheck(column: Column): FieldCheck {
+/** Why `value` (neither `undefined` nor `null`) does not fit `column`. */
+function invalidReason(column: Column, value: unknown): string {
   const name = column.name;
-  const ok = (value: unknown): { value: unknown } => ({ value });
   switch (column.kind) {
-    case 'string':
-      return (v) => (typeof v === 'string' ? ok(v) : { invalid: `${name}: expected a string, got ${describe(v)}` });
-    case 'integer':
-      return (v) => (typeof v === 'number' && Number.isSafeInteger(v) ? ok(v)
-        : { invalid: typeof v === 'number' && Number.isInteger(v) ? `${name}: integer outside ±(2^53-1), not exactly representable: ${describe(v)}` : `${name}: expected an integer, got ${describe(v)}` });
-    case 'number':
-      return (v) => (typeof v === 'number' ? ok(v) : { invalid: `${name}: expected a number, got ${describe(v)}` });
-    case 'boolean':
-      return (v) => (typeof v === 'boolean' ? ok(v) : { invalid: `${name}: expected true or false, got ${describe(v)}` });
-    case 'timestamp':
-      return (v) => {
-        const utc = typeof v === 'string' ? normaliseTimestamp(v) : undefined;
-        return utc === undefined ? { invalid: `${name}: expected an ISO-8601 timestamp, got ${describe(v)}` } : ok(utc);
-      };
+    case 'string': return `${name}: expected a string, got ${describe(value)}`;
+    case 'integer': return typeof value === 'number' && Number.isInteger(value)
+      ? `${name}: integer outside ±(2^53-1), not exactly representable: ${describe(value)}`
+      : `${name}: expected an integer, got ${describe(value)}`;
+    case 'number': return `${name}: expected a number, got ${describe(value)}`;
+    case 'boolean': return `${name}: expected true or false, got ${describe(value)}`;
+    case 'timestamp': return `${name}: expected an ISO-8601 timestamp, got ${describe(value)}`;
   }
 }
 
-export type RowChecker = (value: unknown) => RowCheck;
-
-/** A checker for rows of `schema`. */
-export function compileRowCheck(schema: DatasetSchema): RowChecker {
+/** An allocation-free validator for rows of `schema` (see {@link RowValidator}). */
+export function compileRowValidator(schema: DatasetSchema): RowValidator {
   const columns = schema.columns;
-  const checks = columns.map(fieldCheck);
-  const known = new Set(columns.map((c) => c.name));
+  const count = columns.length;
+  const names = columns.map((c) => c.name);
+  const kinds = Uint8Array.from(columns, (c) => KIND_CODES[c.kind]);
+  const nullable = columns.map((c) => c.nullable);
+  const known = new Set(names);
+
+  /** Checks a present, non-null `field` of column `i`; re-spells a timestamp in place. */
+  const checkField = (row: Record<string, unknown>, i: number, field: unknown): RowVerdict => {
+    const kind = kinds[i];
+    if (kind === STRING) return typeof field === 'string' ? ROW_CANONICAL : invalidReason(columns[i]!, field);
+    if (kind === INTEGER) return typeof field === 'number' && Number.isSafeInteger(field) ? ROW_CANONICAL : invalidReason(columns[i]!, field);
+    if (kind === NUMBER) return typeof field === 'number' ? ROW_CANONICAL : invalidReason(columns[i]!, field);
+    if (kind === BOOLEAN) return typeof field === 'boolean' ? ROW_CANONICAL : invalidReason(columns[i]!, field);
+    const utc = typeof field === 'string' ? normaliseTimestamp(field) : undefined;
+    if (utc === undefined) return invalidReason(columns[i]!, field);
+    if (utc === field) return ROW_CANONICAL;
+    row[names[i]!] = utc;
+    return ROW_RESPELLED;
+  };
+
+  /**
+   * The common case: every column present, in schema order, and nothing else. `for…in` over a
+   * parsed object walks its own keys in order through V8's enum cache (no key array, no
+   * hashed lookups). Returns undefined as soon as the keys stray from that order, and the
+   * general check decides: it meets the same columns in the same order, so the verdict and
+   * the reason are the ones it would have given. A timestamp it re-spelled before giving up
+   * is remembered in `respelledBeforeFallback` (the general check sees it already in UTC).
+   */
+  let respelledBeforeFallback = false;
+  const inOrder = (row: Record<string, unknown>): RowVerdict | undefined => {
+    let verdict: RowVerdict = ROW_CANONICAL;
+    let i = 0;
+    for (const key in row) {
+      if (i === count || key !== names[i]) {
+        respelledBeforeFallback = verdict === ROW_RESPELLED;
+        return undefined;
+      }
+      const field = row[key];
+      if (field === undefined) {
+        respelledBeforeFallback = verdict === ROW_RESPELLED;
+        return undefined;
+      }
+      if (field === null) {
+        if (!nullable[i]) return `${key}: null in a non-nullable column`;
+      } else {
+        const checked = checkField(row, i, field);
+        if (checked === ROW_RESPELLED) verdict = ROW_RESPELLED;
+        else if (checked !== ROW_CANONICAL) return checked;
+      }
+      i++;
+    }
+    respelledBeforeFallback = verdict === ROW_RESPELLED;
+    return i === count ? verdict : undefined;
+  };
+
   return (value) => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: `expected a JSON object, got ${describe(value)}` };
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return `expected a JSON object, got ${describe(value)}`;
     const row = value as Record<string, unknown>;
-    let canonical = true;
+    const fast = inOrder(row);
+    if (fast !== undefined) return fast;
+    let verdict: RowVerdict = respelledBeforeFallback ? ROW_RESPELLED : ROW_CANONICAL;
     let present = 0;
-    for (let i = 0; i < columns.length; i++) {
-      const column = columns[i]!;
-      const field = row[column.name];
+    for (let i = 0; i < count; i++) {
+      const name = names[i]!;
+      const field = row[name];
       if (field === undefined || field === null) {
-        if (!column.nullable) return { ok: false, reason: `${column.name}: ${field === undefined ? 'missing' : 'null'} in a non-nullable column` };
+        if (!nullable[i]) return `${name}: ${field === undefined ? 'missing' : 'null'} in a non-nullable column`;
         if (field === null) present++;
         continue;
       }
       present++;
-      const checked = checks[i]!(field);
-      if ('invalid' in checked) return { ok: false, reason: checked.invalid };
-      if (checked.value !== field) {
-        row[column.name] = checked.value;
-        canonical = false;
-      }
+      const checked = checkField(row, i, field);
+      if (checked === ROW_RESPELLED) verdict = ROW_RESPELLED;
+      else if (checked !== ROW_CANONICAL) return checked;
     }
-    if (Object.keys(row).length !== present) {
-      const extra = Object.keys(row).find((key) => !known.has(key));
-      return { ok: false, reason: `unknown property ${describe(extra)}` };
+    const keys = Object.keys(row);
+    if (keys.length !== present) {
+      // Not every key is a column (a key holding `undefined`, from a row built in code, is missing).
+      const extra = keys.find((key) => !known.has(key));
+      if (extra !== undefined) return `unknown property ${describe(extra)}`;
     }
-    return { ok: true, row, canonical };
+    return verdict;
+  };
+}
+
+/** A checker for rows of `schema` that returns a result object (see {@link compileRowValidator} for the hot path). */
+export function compileRowCheck(schema: DatasetSchema): RowChecker {
+  const validate = compileRowValidator(schema);
+  return (value) => {
+    const verdict = validate(value);
+    if (typeof verdict === 'string') return { ok: false, reason: verdict };
+    return { ok: true, row: value as Record<string, unknown>, canonical: verdict === ROW_CANONICAL };
   };
 }
