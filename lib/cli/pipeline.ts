@@ -70,6 +70,7 @@ const program = new Command('pipeline')
   .option('--bad-every <n>', 'inject one bad record after every n records', positiveInt, 50)
   .option('--lines-per-record <n>', 'CSV lines per Firehose record, at most', positiveInt, 3)
   .option('--mixed-records', 'let a record mix event types (the transform then splits and re-ingests it)')
+  .option('--via-serverless-offline', "run the functions through serverless offline's Lambda endpoint instead of in-process")
   .action(async (options: PipelineOptions) => {
     process.exitCode = await main(options);
   });

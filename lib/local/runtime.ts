@@ -15,6 +15,8 @@ import { deliveryStreamsOf } from './firehose/config-from-service';
 import { LocalDeliveryStream } from './firehose/delivery-stream';
 import type { FunctionDefinition, FunctionsService } from './lambda/local-functions';
 import { LocalFunctions } from './lambda/local-functions';
+import type { ServerlessOffline } from './lambda/offline-endpoint';
+import { startServerlessOffline } from './lambda/offline-endpoint';
 import { S3NotificationWatcher } from './s3/notifications';
 import { KinesisEventSource } from './esm/kinesis-event-source';
 import { SqsEventSource } from './esm/sqs-event-source';
@@ -28,6 +30,11 @@ export interface LocalRuntimeOptions {
   readonly stage?: string;
   /** Emulated services to start besides those the resources need. */
   readonly services?: readonly EmulatedService[];
+  /**
+   * How functions run: in this process (default), or through `serverless offline`'s Lambda
+   * endpoint (the bundled code, as serverless-offline runs it).
+   */
+  readonly invokeVia?: 'in-process' | 'serverless-offline';
 }
 
 export interface LocalRuntime {
@@ -96,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const needed = new Set<EmulatedService>([...servicesNeededBy(planServiceResources(service)), ...(options.services ?? [])]);
   const emulators = await startEmulators({ services: [...needed] });
   let firehoseServer: LocalFirehoseServer | undefined;
+  let offline: ServerlessOffline | undefined;
   const notifications: S3NotificationWatcher[] = [];
   try {
     const resources = await createDeclaredResources(service, emulators.clients);
@@ -104,16 +112,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const endpointVariables: Record<string, string> = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_FIREHOSE: firehoseServer.endpoint };
     for (const [name, url] of Object.entries(emulators.endpoints)) endpointVariables[`AWS_ENDPOINT_URL_${name.toUpperCase()}`] = url;
     const functions = new LocalFunctions(functionsServiceOf(service), PROJECT_ROOT, endpointVariables);
+    if (options.invokeVia === 'serverless-offline') offline = await startServerlessOffline({ stage: service.provider.stage ?? 'dev', env: endpointVariables });
+    const endpoint = offline;
+    const invoke = (reference: string, event: unknown): Promise<unknown> => (endpoint ? endpoint.invoke(reference, event) : functions.invoke(reference, event));
     for (const config of deliveryStreamsOf(service, (reference) => functions.arnOf(functions.keyOf(reference)))) {
-      streams.set(config.name, new LocalDeliveryStream(config, emulators.clients.s3(), (arn, event) => functions.invoke(arn, event)));
+      streams.set(config.name, new LocalDeliveryStream(config, emulators.clients.s3(), invoke));
     }
     for (const [bucket, rules] of notificationRulesOf(service)) {
-      const watcher = new S3NotificationWatcher(emulators.clients.s3(), bucket, rules, (fn, event: S3Event) => functions.invoke(fn, event));
+      const watcher = new S3NotificationWatcher(emulators.clients.s3(), bucket, rules, (fn, event: S3Event) => invoke(fn, event));
       watcher.start();
       notifications.push(watcher);
     }
     const declared = eventSourceMappingsOf(service, resources, { functionArnOf: (key) => functions.arnOf(key) });
-    const invoke = (arn: string, event: unknown): Promise<unknown> => functions.invoke(arn, event);
     const mappings = {
       kinesis: declared.kinesis.map((m) => new KinesisEventSource(m.config, emulators.clients.kinesis(), emulators.clients.sqs(), invoke)),
       sqs: declared.sqs.map((m) => new SqsEventSource(m.config, emulators.clients.sqs(), invoke)),
@@ -138,12 +148,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         for (const mapping of [...mappings.kinesis, ...mappings.sqs]) mapping.stop();
         for (const stream of streams.values()) stream.stop();
         await server.close();
+        await endpoint?.stop();
         await emulators.stop();
       },
     };
   } catch (error) {
     for (const watcher of notifications) watcher.stop();
     await firehoseServer?.close();
+    await offline?.stop();
     await emulators.stop();
     throw error;
   }

@@ -29,6 +29,8 @@ export interface PipelineOptions {
   /** Where the curated Parquet files are copied for the DuckDB proof query. */
   readonly out: string;
   readonly onProgress?: (event: { phase: 'put' | 'settle'; done: number; total: number }) => void;
+  /** Run the functions through `serverless offline`'s Lambda endpoint instead of in-process. */
+  readonly viaServerlessOffline?: boolean;
 }
 
 export interface ZoneStock {
@@ -74,7 +76,7 @@ async function objectsUnder(s3: S3Client, bucket: string, prefix: string): Promi
 const unzip = (o: { key: string; body: Buffer }): Buffer => (o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body);
 
 export async function runClickstreamPipeline(options: PipelineOptions): Promise<PipelineReport> {
-  const runtime = await startLocalRuntime();
+  const runtime = await startLocalRuntime(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' } : {});
   try {
     const [stream] = runtime.deliveryStreams.values();
     if (!stream) throw new Error('serverless.yml declares no Firehose delivery stream');

@@ -7,12 +7,10 @@
  * a `package` running beside an `invoke local` would pull the bundle out from under it.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { serverlessCliEnvironment } from '../../lib/local/service/serverless-cli-environment';
+import { acquireServerlessCliLock } from '../../lib/local/service/serverless-cli-lock';
 
 const execFileAsync = promisify(execFile);
 
@@ -53,7 +51,8 @@ function tail(text: string, max = 8000): string {
 /** Runs `serverless <args>` in the project root; throws {@link ServerlessCliError} (with stderr) on a non-zero exit. */
 export async function runServerless(args: readonly string[], options: ServerlessRunOptions = {}): Promise<ServerlessRunResult> {
   const timeout = options.timeoutMs ?? SERVERLESS_TIMEOUT_MS;
-  return withProjectLock(timeout, async () => {
+  const release = await acquireServerlessCliLock(PROJECT_ROOT, 4 * timeout);
+  try {
     try {
       const { stdout, stderr } = await execFileAsync(SERVERLESS_BIN, [...args], {
         cwd: PROJECT_ROOT,
@@ -67,60 +66,8 @@ export async function runServerless(args: readonly string[], options: Serverless
       const e = error as { code?: number | string; signal?: string; stdout?: string; stderr?: string; message?: string };
       throw new ServerlessCliError(args, e.code ?? e.signal, e.stdout ?? '', e.stderr ?? e.message ?? '', { cause: error });
     }
-  });
-}
-
-// --- A lock shared by every process running tests in this checkout --------------------------
-
-const LOCK_DIR = join(tmpdir(), `shardline-serverless-cli-${createHash('sha256').update(PROJECT_ROOT).digest('hex').slice(0, 12)}.lock`);
-const LOCK_POLL_MS = 200;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True when the lock's holder is gone (died without releasing it) or the lock is older than any run may take. */
-async function lockIsStale(maxAgeMs: number): Promise<boolean> {
-  try {
-    const pid = Number(await readFile(join(LOCK_DIR, 'pid'), 'utf8'));
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
-    return Date.now() - (await stat(LOCK_DIR)).mtimeMs > maxAgeMs;
-  } catch {
-    // No pid file yet: the holder is between mkdir and writeFile, unless it died right there.
-    try {
-      return Date.now() - (await stat(LOCK_DIR)).mtimeMs > maxAgeMs;
-    } catch {
-      return false; // The lock went away: try again.
-    }
-  }
-}
-
-async function withProjectLock<T>(runTimeoutMs: number, run: () => Promise<T>): Promise<T> {
-  // Waiting for other runs can take a few of their timeouts.
-  const deadline = Date.now() + 4 * runTimeoutMs;
-  for (;;) {
-    try {
-      await mkdir(LOCK_DIR);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (await lockIsStale(2 * runTimeoutMs)) {
-        await rm(LOCK_DIR, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for the Serverless CLI lock ${LOCK_DIR}`, { cause: error });
-      await new Promise((done) => setTimeout(done, LOCK_POLL_MS));
-    }
-  }
-  try {
-    await writeFile(join(LOCK_DIR, 'pid'), String(process.pid));
-    return await run();
   } finally {
-    await rm(LOCK_DIR, { recursive: true, force: true });
+    await release();
   }
 }
+
