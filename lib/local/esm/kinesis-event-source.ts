@@ -14,6 +14,8 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { kinesisBatchOutcome } from './kinesis-batch-outcome';
+import { fittingCount, isFullBatch } from './batch-payload';
+export { MAX_INVOCATION_PAYLOAD_BYTES } from './batch-payload';
 
 /** A Kinesis event source mapping's settings, as in `CreateEventSourceMapping`. */
 export interface KinesisMappingConfig {
@@ -65,11 +67,6 @@ export class KinesisMappingConfigError extends Error {
   }
 }
 
-/**
- * Lambda's limit on a synchronous invocation's payload (6 MB): batches are cut so that the
- * event's JSON stays within it. A single record bigger than that still goes alone.
- */
-export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 type Condition = 'RetryAttemptsExhausted' | 'RecordAgeExceeded';
 
@@ -81,8 +78,6 @@ interface ShardRecord {
   readonly bytes: number;
 }
 
-/** `{"Records":[` and `]}` around the entries. */
-const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
 /** GetRecords returns at most this many records a call. */
 const GET_RECORDS_MAX = 10_000;
 
@@ -235,8 +230,8 @@ export class KinesisEventSource {
       // An empty page is not the end of what is there: a closed shard goes on to its end, an open
       // one as long as GetRecords says it is behind.
       const caughtUp = records.length === 0 && !closed && !((page.MillisBehindLatest ?? 0) > 0);
-      while (pending.length > 0 && (ended || Date.now() - windowStart >= windowMs || this.isFull(pending, batchSize))) {
-        const count = this.fitting(pending, batchSize);
+      while (pending.length > 0 && (ended || Date.now() - windowStart >= windowMs || isFullBatch(pending, batchSize))) {
+        const count = fittingCount(pending, batchSize);
         await this.processBatch(shardId, pending.slice(0, count), signal);
         if (signal.aborted) return false;
         pending = pending.slice(count);
@@ -276,22 +271,6 @@ export class KinesisEventSource {
       : { ShardIteratorType: this.initialShards?.has(shardId) !== false ? (this.config.startingPosition ?? 'TRIM_HORIZON') : 'TRIM_HORIZON' };
     const out = await this.kinesis.send(new GetShardIteratorCommand({ StreamName: this.config.streamName, ShardId: shardId, ...position }));
     return out.ShardIterator!;
-  }
-
-  /** How many of the first records make a batch: at most `batchSize`, within the payload limit, at least one. */
-  private fitting(records: readonly ShardRecord[], batchSize: number): number {
-    let bytes = EVENT_ENVELOPE_BYTES;
-    let count = 0;
-    for (const record of records) {
-      bytes += record.bytes + (count > 0 ? 1 : 0);
-      if (count >= batchSize || (count > 0 && bytes > MAX_INVOCATION_PAYLOAD_BYTES)) break;
-      count++;
-    }
-    return count;
-  }
-
-  private isFull(records: readonly ShardRecord[], batchSize: number): boolean {
-    return records.length >= batchSize || this.fitting(records, batchSize) < records.length;
   }
 
   /** One batch from a shard: lanes by partition key when parallelised, each lane in order. */

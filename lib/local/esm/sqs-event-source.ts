@@ -12,6 +12,8 @@ import type { Message, MessageAttributeValue, SQSClient } from '@aws-sdk/client-
 import type { SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 import { messageIdsToDelete, sqsBatchOutcome } from './sqs-batch-outcome';
 import type { SqsBatchOutcome } from './sqs-batch-outcome';
+import { fittingCount, isFullBatch } from './batch-payload';
+export { MAX_INVOCATION_PAYLOAD_BYTES } from './batch-payload';
 
 /** An SQS event source mapping's settings, as in `CreateEventSourceMapping`. */
 export interface SqsMappingConfig {
@@ -72,13 +74,9 @@ export class SqsMappingConfigError extends Error {
   }
 }
 
-/** Lambda's limit on a synchronous invocation's payload: batches are cut so that the event's JSON stays within it. */
-export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
 /** ReceiveMessage and the batch actions take at most 10 messages a call. */
 const SQS_BATCH_MAX = 10;
-/** `{"Records":[` and `]}` around the entries. */
-const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
 
 /** The system attributes Lambda puts in a record, in the order it puts them (each only when SQS gives it). */
 const RECORD_ATTRIBUTES = [
@@ -279,7 +277,7 @@ export class SqsEventSource {
     const pending = [...carried];
     const indexOf = new Map(pending.map((m, i) => [m.record.messageId, i]));
     let windowStart = pending.length > 0 ? Date.now() : 0;
-    while (!this.isFull(pending, batchSize)) {
+    while (!isFullBatch(pending, batchSize)) {
       if (session.signal.aborted || Date.now() >= session.deadline) return { batch: [], rest: pending };
       const remainingMs = windowStart + windowMs - Date.now();
       if (pending.length > 0 && remainingMs <= 0) break;
@@ -301,7 +299,7 @@ export class SqsEventSource {
       }
     }
     if (session.signal.aborted) return { batch: [], rest: pending };
-    const count = this.fitting(pending, batchSize);
+    const count = fittingCount(pending, batchSize);
     return { batch: pending.slice(0, count), rest: pending.slice(count) };
   }
 
@@ -318,22 +316,6 @@ export class SqsEventSource {
       const record = sqsRecordOf(message, this.config.queueArn, this.region);
       return { record, bytes: Buffer.byteLength(JSON.stringify(record)) };
     });
-  }
-
-  /** How many of the first messages make a batch: at most `batchSize`, within the payload limit, at least one. */
-  private fitting(messages: readonly ReceivedMessage[], batchSize: number): number {
-    let bytes = EVENT_ENVELOPE_BYTES;
-    let count = 0;
-    for (const message of messages) {
-      bytes += message.bytes + (count > 0 ? 1 : 0);
-      if (count >= batchSize || (count > 0 && bytes > MAX_INVOCATION_PAYLOAD_BYTES)) break;
-      count++;
-    }
-    return count;
-  }
-
-  private isFull(messages: readonly ReceivedMessage[], batchSize: number): boolean {
-    return messages.length >= batchSize || this.fitting(messages, batchSize) < messages.length;
   }
 
   /** Invokes the function with a batch and deletes the messages its outcome says succeeded. */
