@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateClickstreamRows } from '../../lib/datasets/clickstream';
 import { runClickstreamPipeline } from '../../lib/pipeline/clickstream-pipeline';
 
 let out: string;
@@ -23,7 +24,19 @@ it('accounts for every row: Parquet, bad lines, or processing-failed', async () 
   expect(report.curated.items).toBe(3000);
   expect(report.processingFailed.items).toBe(injectedBad);
   expect(report.rowsIn).toBe(report.curated.items + report.curatedErrors.items + report.processingFailed.rows);
-  expect(report.byEventType.reduce((sum, r) => sum + r.rows, 0)).toBe(3000);
+  // DuckDB's per-type counts and revenue over the Parquet equal those of the generated input.
+  const expected = new Map<string, { rows: number; revenue: number }>();
+  for (const row of generateClickstreamRows(3000, { seed: 7 })) {
+    const entry = expected.get(row[3]!) ?? { rows: 0, revenue: 0 };
+    entry.rows++;
+    entry.revenue += row[10] ? Number(row[10]) : 0;
+    expected.set(row[3]!, entry);
+  }
+  expect(report.byEventType.map((r) => r.event_type)).toEqual([...expected.keys()].sort());
+  for (const r of report.byEventType) {
+    expect(r.rows).toBe(expected.get(r.event_type)!.rows);
+    expect(r.revenue).toBeCloseTo(expected.get(r.event_type)!.revenue, 2);
+  }
   expect(report.byEventType.find((r) => r.event_type === 'purchase')!.revenue).toBeGreaterThan(0);
   // One raw object per partition, one Parquet object per raw object.
   expect(report.curated.objects).toBe(report.raw.objects);

@@ -10,6 +10,7 @@ import { createHandler } from '../../../../functions/firehose-csv-to-json';
 import type { FirehoseTransformationEvent } from '../../../../lib/firehose/transformation-contract';
 import { generateClickstreamRows } from '../../../../lib/datasets/clickstream';
 import { formatCsvRows } from '../../../../lib/formats/csv/csv-rows';
+import { compileRowDecoder } from '../../../../lib/formats/csv/row-decoder';
 import { createLogger, createMetrics } from '../../../../lib/observability/powertools';
 import type { DeliveryStreamConfig, LambdaInvoker } from '../../../../lib/local/firehose/delivery-stream';
 import { LocalDeliveryStream } from '../../../../lib/local/firehose/delivery-stream';
@@ -264,8 +265,25 @@ describe('LocalDeliveryStream with record format conversion (JSON → Parquet)',
       const file = join(dir, 'x.parquet');
       await writeFile(file, parquet[0]!.body);
       const inspector = await ParquetInspector.open();
-      const [count] = await inspector.query(`SELECT count(*) AS n FROM read_parquet(${literal(file)})`);
-      expect(Number(count!.n)).toBe(49);
+      // The 49 rows that went through: all but the first record's row, typed as the transform typed them.
+      const decode = compileRowDecoder(getSchema('clickstream'));
+      const expected = rows.slice(1).map((fields) => {
+        const decoded = decode(fields);
+        if (!decoded.ok) throw new Error(decoded.error.reason);
+        return decoded.row as { event_id: string; duration_ms: number; revenue: number | null; referrer: string | null; timestamp: string };
+      });
+      const [stats] = await inspector.query(
+        `SELECT count(*) AS n, sum(duration_ms) AS d, count(revenue) AS r, round(sum(revenue), 2) AS rs, count(referrer) AS refs FROM read_parquet(${literal(file)})`,
+      );
+      expect(Number(stats!.n)).toBe(49);
+      expect(Number(stats!.d)).toBe(expected.reduce((sum, r) => sum + r.duration_ms, 0));
+      expect(Number(stats!.r)).toBe(expected.filter((r) => r.revenue !== null).length);
+      expect(Number(stats!.rs)).toBeCloseTo(expected.reduce((sum, r) => sum + (r.revenue ?? 0), 0), 2);
+      expect(Number(stats!.refs)).toBe(expected.filter((r) => r.referrer !== null).length);
+      const sample = expected[17]!;
+      const [row] = await inspector.query(`SELECT epoch_ms("timestamp") AS ms, duration_ms FROM read_parquet(${literal(file)}) WHERE event_id = ${literal(sample.event_id)}`);
+      expect(Number(row!.ms)).toBe(Date.parse(sample.timestamp));
+      expect(Number(row!.duration_ms)).toBe(sample.duration_ms);
       expect((await inspector.columnTypes(file)).timestamp).toBe('TIMESTAMP WITH TIME ZONE');
     } finally {
       await rm(dir, { recursive: true, force: true });
