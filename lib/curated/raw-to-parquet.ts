@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -44,7 +45,14 @@ export async function rawObjectToParquet(bucket: string, key: string, deps: RawT
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const body = object.Body as Readable;
   const gzip = key.endsWith('.gz') || object.ContentEncoding === 'gzip';
-  const source = gzip ? body.pipe(createGunzip()) : body;
+  // pipeline(), not pipe(): a corrupt GZIP stream must fail this call (and so the invocation,
+  // for Lambda's retries and on-failure destination), not crash the process with an unhandled error.
+  let source: Readable = body;
+  if (gzip) {
+    const gunzip = createGunzip();
+    pipeline(body, gunzip).catch(() => undefined); // the error reaches the reader through `gunzip`
+    source = gunzip;
+  }
 
   const dir = await mkdtemp(join(deps.workDirectory ?? tmpdir(), 'shardline-curated-'));
   try {

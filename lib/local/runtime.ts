@@ -18,6 +18,7 @@ import { LocalFunctions } from './lambda/local-functions';
 import type { ServerlessOffline } from './lambda/offline-endpoint';
 import { startServerlessOffline } from './lambda/offline-endpoint';
 import { S3NotificationWatcher } from './s3/notifications';
+import { asyncFailureRecord, sendToQueueDestination } from './lambda/async-failure-destination';
 import { KinesisEventSource } from './esm/kinesis-event-source';
 import { SqsEventSource } from './esm/sqs-event-source';
 import { eventSourceMappingsOf } from './esm/mappings-from-service';
@@ -98,6 +99,19 @@ function functionsServiceOf(service: ServiceDefinition): FunctionsService {
   };
 }
 
+/**
+ * The SQS queue URL of a function's asynchronous on-failure destination
+ * (`destinations.onFailure` → `Fn::GetAtt [Queue, Arn]` of a declared queue), if it has one.
+ */
+export function onFailureQueueOf(service: ServiceDefinition, resources: DeclaredResources, functionKey: string): string | undefined {
+  const definition = service.functions?.[functionKey] as Json | undefined;
+  const onFailure = (definition?.destinations as Json | undefined)?.onFailure;
+  const arn = typeof onFailure === 'object' && onFailure !== null ? (onFailure as Json).arn : onFailure;
+  const id = getAttId(arn);
+  const queue = id ? resources.resources[id] : undefined;
+  return queue?.type === 'AWS::SQS::Queue' ? queue.ref : undefined;
+}
+
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const service = await loadServiceDefinition(options.stage ? { stage: options.stage } : {});
   const needed = new Set<EmulatedService>([...servicesNeededBy(planServiceResources(service)), ...(options.services ?? [])]);
@@ -119,7 +133,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       streams.set(config.name, new LocalDeliveryStream(config, emulators.clients.s3(), invoke));
     }
     for (const [bucket, rules] of notificationRulesOf(service)) {
-      const watcher = new S3NotificationWatcher(emulators.clients.s3(), bucket, rules, (fn, event: S3Event) => invoke(fn, event));
+      // Retries spent: the event goes to the function's on-failure queue, as Lambda sends it.
+      const watcher = new S3NotificationWatcher(emulators.clients.s3(), bucket, rules, (fn, event: S3Event) => invoke(fn, event), async (failure, event, error) => {
+        const key = functions.keyOf(failure.rule.function);
+        const queueUrl = onFailureQueueOf(service, resources, key);
+        if (queueUrl) await sendToQueueDestination(emulators.clients.sqs(), queueUrl, asyncFailureRecord(functions.arnOf(key), event, error, failure.attempts));
+      });
       watcher.start();
       notifications.push(watcher);
     }

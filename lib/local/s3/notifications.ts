@@ -28,6 +28,9 @@ export interface FailedNotification {
 
 export type AsyncInvoker = (fn: string, event: S3Event) => Promise<unknown>;
 
+/** Where an event goes once its retries are spent: the function's on-failure destination. */
+export type FailureDestination = (failure: FailedNotification, event: S3Event, error: unknown) => Promise<void>;
+
 /** Lambda's asynchronous invocation: the first attempt and two retries. */
 const ASYNC_ATTEMPTS = 3;
 
@@ -65,6 +68,7 @@ export class S3NotificationWatcher {
     readonly bucket: string,
     private readonly rules: readonly NotificationRule[],
     private readonly invoke: AsyncInvoker,
+    private readonly onFailure?: FailureDestination,
   ) {}
 
   /** Looks at the bucket every `intervalMs` until `stop()`. */
@@ -109,16 +113,18 @@ export class S3NotificationWatcher {
 
   private async dispatch(rule: NotificationRule, key: string, size: number, eTag: string): Promise<void> {
     const event = objectCreatedEvent(this.bucket, key, size, eTag);
-    let lastError = '';
+    let lastError: unknown;
     for (let attempt = 1; attempt <= ASYNC_ATTEMPTS; attempt++) {
       try {
         await this.invoke(rule.function, event);
         this.delivered++;
         return;
       } catch (error) {
-        lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        lastError = error;
       }
     }
-    this.failed.push({ rule, key, error: lastError, attempts: ASYNC_ATTEMPTS });
+    const failure = { rule, key, error: lastError instanceof Error ? `${lastError.name}: ${lastError.message}` : String(lastError), attempts: ASYNC_ATTEMPTS };
+    this.failed.push(failure);
+    await this.onFailure?.(failure, event, lastError);
   }
 }

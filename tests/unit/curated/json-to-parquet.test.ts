@@ -119,6 +119,15 @@ describe('json-to-parquet handler', () => {
     }
   });
 
+  it('rejects (for Lambda to retry) when the object is not valid GZIP, and writes nothing', async () => {
+    s3Mock.reset();
+    s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([Buffer.from('not gzip at all')]) }));
+    s3Mock.on(PutObjectCommand).resolves({});
+    const handler = createHandler({ clients: createAwsClients({ region: 'eu-west-1' }) });
+    await expect(handler(objectCreatedEvent('lake', RAW_KEY, 15, 'etag'), localLambdaContext({ functionName: 'jsonToParquet' }))).rejects.toThrow(/header/);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
   it('is idempotent: a replay writes the same key with the same bytes', async () => {
     const first = await run();
     const second = await run();
