@@ -40,6 +40,20 @@ it('retries a failing invocation twice, then records the failure with the key', 
   expect(watcher.delivered).toBe(0);
 });
 
+it('hands an event whose retries are spent to the failure destination, with the last error', async () => {
+  const destined: { key: string; error: unknown; eventKey: string }[] = [];
+  const watcher = new S3NotificationWatcher(s3, 'lake', rules, () => Promise.reject(new TypeError('bad')), (failure, event, error) => {
+    destined.push({ key: failure.key, error, eventKey: event.Records[0]!.s3.object.key });
+    return Promise.resolve();
+  });
+  listing([{ key: 'raw/b.gz', etag: 'e1' }]);
+  await watcher.drain();
+  expect(destined).toHaveLength(1);
+  expect(destined[0]!.key).toBe('raw/b.gz');
+  expect(destined[0]!.eventKey).toBe('raw/b.gz');
+  expect(destined[0]!.error).toBeInstanceOf(TypeError);
+});
+
 it('encodes keys as S3 does in notifications', () => {
   expect(encodeEventKey('a b/c=d+e.gz')).toBe('a+b/c%3Dd%2Be.gz');
 });
