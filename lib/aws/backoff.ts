@@ -3,6 +3,8 @@
  * failed calls: the n-th wait is uniform in [0, min(cap, base × 2^n)).
  * @see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
  */
+import { setTimeout as wait } from 'node:timers/promises';
+
 export interface BackoffOptions {
   /** First ceiling, in ms. */
   readonly baseMs: number;
@@ -18,3 +20,9 @@ export function fullJitterDelayMs(retry: number, options: BackoffOptions = DEFAU
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits `ms`, or less when `signal` aborts (then resolves early rather than rejecting). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return wait(ms, undefined, { signal }).then(() => undefined, () => undefined);
+}

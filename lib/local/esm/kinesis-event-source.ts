@@ -15,6 +15,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { kinesisBatchOutcome } from './kinesis-batch-outcome';
 import { fittingCount, isFullBatch } from './batch-payload';
+import { abortableSleep } from '../../aws/backoff';
 export { MAX_INVOCATION_PAYLOAD_BYTES } from './batch-payload';
 
 /** A Kinesis event source mapping's settings, as in `CreateEventSourceMapping`. */
@@ -243,8 +244,8 @@ export class KinesisEventSource {
       }
       this.iterators.set(shardId, page.NextShardIterator!);
       if (caughtUp) {
-        if (pending.length > 0) await this.sleep(Math.min(pollMs, windowStart + windowMs - Date.now()), signal);
-        else if (follow) await this.sleep(pollMs, signal);
+        if (pending.length > 0) await abortableSleep(Math.min(pollMs, windowStart + windowMs - Date.now()), signal);
+        else if (follow) await abortableSleep(pollMs, signal);
         else return false;
       }
     }
@@ -289,7 +290,7 @@ export class KinesisEventSource {
     const maxRetries = this.config.maximumRetryAttempts ?? -1;
     const maxAgeMs = (this.config.maximumRecordAgeInSeconds ?? -1) * 1000;
     while (batch.length > 0) {
-      if (attempts > 0) await this.sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 7)), signal);
+      if (attempts > 0) await abortableSleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 7)), signal);
       // Unbounded retries (AWS's default) end here only when the mapping is stopped.
       if (signal.aborted) return;
       if (maxAgeMs > 0) {
@@ -351,20 +352,6 @@ export class KinesisEventSource {
       awsRegion: this.config.region ?? (arn[3] || 'eu-west-1'), eventSourceARN: this.config.streamArn,
     };
     return { sequenceNumber: r.SequenceNumber!, arrivalMs, entry, bytes: Buffer.byteLength(JSON.stringify(entry)) };
-  }
-
-  /** Waits, or less when the signal aborts. */
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    if (ms <= 0 || signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done);
-    });
   }
 
   /** Skips records, telling the on-failure destination what was skipped (AWS sends batch info only). */

@@ -13,6 +13,7 @@ import type { SQSEvent, SQSMessageAttribute, SQSRecord, SQSRecordAttributes } fr
 import { messageIdsToDelete, sqsBatchOutcome } from './sqs-batch-outcome';
 import type { SqsBatchOutcome } from './sqs-batch-outcome';
 import { fittingCount, isFullBatch } from './batch-payload';
+import { abortableSleep } from '../../aws/backoff';
 export { MAX_INVOCATION_PAYLOAD_BYTES } from './batch-payload';
 
 /** An SQS event source mapping's settings, as in `CreateEventSourceMapping`. */
@@ -133,20 +134,6 @@ function checkRange(config: SqsMappingConfig, setting: keyof SqsMappingConfig, m
   }
 }
 
-/** Waits, or less when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
-}
-
 /** What one worker of a `drain()` or `run()` shares with the others. */
 interface Session {
   readonly signal: AbortSignal;
@@ -259,7 +246,7 @@ export class SqsEventSource {
           session.drained = true;
           return;
         }
-        await sleep(Math.min(session.pollMs, session.deadline - Date.now()), session.signal);
+        await abortableSleep(Math.min(session.pollMs, session.deadline - Date.now()), session.signal);
       }
     } finally {
       if (carried.length > 0) await this.release(carried);
@@ -295,7 +282,7 @@ export class SqsEventSource {
       } else if (pending.length === 0) {
         return { batch: [], rest: [] };
       } else {
-        await sleep(Math.min(session.pollMs, remainingMs), session.signal);
+        await abortableSleep(Math.min(session.pollMs, remainingMs), session.signal);
       }
     }
     if (session.signal.aborted) return { batch: [], rest: pending };
