@@ -1,15 +1,11 @@
 import { readNdjson } from '../../../../lib/formats/parquet/ndjson-reader';
 import type { GoodLine } from '../../../../lib/formats/parquet/ndjson-reader';
 import { getSchema } from '../../../../lib/schemas/registry';
+import { GOOD_ROW, line } from '../../../support/ndjson-rows';
 
 const schema = getSchema('clickstream');
 
-const good = {
-  event_id: '0b4e7a0e-1c1a-4f6a-9a53-3e2f9f1d2c11', user_id: 'u-1', session_id: 's-1', event_type: 'purchase',
-  page_url: 'https://shop.example.com/p/Crème-brûlée', referrer: null, device: 'mobile', country: 'FR',
-  timestamp: '2026-11-25T22:00:00.361Z', duration_ms: 1200, revenue: 12.5,
-};
-const line = (overrides: Record<string, unknown> = {}): string => JSON.stringify({ ...good, ...overrides });
+const good = GOOD_ROW;
 
 async function readAll(chunks: (string | Uint8Array)[]): Promise<{ good: GoodLine[]; report: ReturnType<typeof readNdjson>['report'] }> {
   const reader = readNdjson(chunks, schema);

@@ -9,14 +9,10 @@ import { join } from 'node:path';
 import { stageNdjson } from '../../../../lib/formats/parquet/ndjson-staging';
 import { compileRowCheck, compileRowValidator, ROW_CANONICAL, ROW_RESPELLED } from '../../../../lib/formats/parquet/ndjson-row-check';
 import { getSchema } from '../../../../lib/schemas/registry';
+import { GOOD_ROW, line } from '../../../support/ndjson-rows';
 
 const schema = getSchema('clickstream');
-const good = {
-  event_id: '0b4e7a0e-1c1a-4f6a-9a53-3e2f9f1d2c11', user_id: 'u-1', session_id: 's-1', event_type: 'purchase',
-  page_url: 'https://shop.example.com/p/Crème-brûlée', referrer: null, device: 'mobile', country: 'FR',
-  timestamp: '2026-11-25T22:00:00.361Z', duration_ms: 1200, revenue: 12.5,
-};
-const line = (overrides: Record<string, unknown> = {}): string => JSON.stringify({ ...good, ...overrides });
+const good = GOOD_ROW;
 /** A row of `good` whose `revenue` key comes first, out of schema order. */
 const outOfOrder = (overrides: Record<string, unknown> = {}): Record<string, unknown> => Object.assign({ revenue: 0 }, good, overrides);
 
