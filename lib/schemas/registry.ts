@@ -3,11 +3,13 @@
  * bundler ships them inside each Lambda artifact.
  */
 import clickstream from '../../schemas/clickstream.json';
+import telemetry from '../../schemas/telemetry.json';
 import type { DatasetSchema, JsonSchemaDocument } from './dataset-schema';
 import { describeSchema } from './dataset-schema';
 
 const documents: Readonly<Record<string, JsonSchemaDocument>> = {
   clickstream: clickstream as JsonSchemaDocument,
+  telemetry: telemetry as JsonSchemaDocument,
 };
 
 export class UnknownSchemaError extends Error {
