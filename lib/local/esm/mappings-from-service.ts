@@ -12,7 +12,8 @@
  * const { kinesis, sqs } = eventSourceMappingsOf(service, { resources, skipped: [] });
  */
 import type { DeclaredResource, DeclaredResources, JsonValue, ServiceDefinition } from '../service';
-import { IntrinsicResolver, LOCAL_PSEUDO_PARAMETERS, stackNameOf, UnresolvableIntrinsicError } from '../service';
+import { declaredResourceResolver, LOCAL_PSEUDO_PARAMETERS, stackNameOf, UnresolvableIntrinsicError } from '../service';
+import type { IntrinsicResolver } from '../service';
 import type { KinesisMappingConfig } from './kinesis-event-source';
 import type { SqsMappingConfig } from './sqs-event-source';
 
@@ -132,31 +133,6 @@ class SettingsReader {
   }
 }
 
-/** Resolves `Ref`/`Fn::GetAtt` (and the other intrinsics) against the resources created locally. */
-function resolverOf(service: ServiceDefinition, declared: DeclaredResources): IntrinsicResolver {
-  const pseudo = { ...LOCAL_PSEUDO_PARAMETERS, ...(service.provider.region ? { region: service.provider.region } : {}), stackName: stackNameOf(service) };
-  const notCreated = (logicalId: string): { unresolved: string } => ({
-    unresolved: service.resources?.Resources?.[logicalId] === undefined
-      ? `no resource named ${logicalId} in resources.Resources`
-      : `${logicalId} was not created locally`,
-  });
-  return new IntrinsicResolver(
-    pseudo,
-    {
-      ref: (logicalId) => {
-        const resource = declared.resources[logicalId];
-        return resource === undefined ? notCreated(logicalId) : { value: resource.ref };
-      },
-      getAtt: (logicalId, attribute) => {
-        const resource = declared.resources[logicalId];
-        if (resource === undefined) return notCreated(logicalId);
-        const value = resource.attributes[attribute];
-        return value === undefined ? { unresolved: `${resource.type} ${logicalId} has no attribute ${attribute} locally` } : { value };
-      },
-    },
-    service.resources?.Conditions ?? {},
-  );
-}
 
 /** The ARN an event's `arn` (a string or an intrinsic) stands for. */
 function resolveArn(resolver: IntrinsicResolver, value: JsonValue | undefined, path: string): string {
@@ -268,7 +244,7 @@ function defaultFunctionArnOf(service: ServiceDefinition): (key: string) => stri
  * @throws {InvalidEventSourceSettingError} for a setting that is malformed or not supported locally.
  */
 export function eventSourceMappingsOf(service: ServiceDefinition, declared: DeclaredResources, options: EventSourceMappingsOptions = {}): DeclaredEventSourceMappings {
-  const resolver = resolverOf(service, declared);
+  const resolver = declaredResourceResolver(service, declared);
   const functionArnOf = options.functionArnOf ?? defaultFunctionArnOf(service);
   const kinesis: DeclaredMapping<KinesisMappingConfig>[] = [];
   const sqs: DeclaredMapping<SqsMappingConfig>[] = [];

@@ -31,3 +31,4 @@ export {
   type CreateDeclaredResourcesOptions,
   type DeclaredResources,
 } from './create-declared-resources';
+export { declaredResourceResolver } from './declared-resolver';
