@@ -9,16 +9,16 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { chunkByCountAndBytes } from '../aws/chunk';
 import { sendWithPartialRetry } from '../aws/partial-retry';
 import { generateClickstreamRows } from '../datasets/clickstream';
 import { FIREHOSE_BATCH_LIMITS } from '../firehose/reingest';
 import { startLocalRuntime } from '../local/runtime';
+import type { LocalRuntime } from '../local/runtime';
 import type { InjectedBadRecords } from './clickstream-records';
 import { countLines, toFirehoseRecords } from './clickstream-records';
+import { objectsUnder } from './s3-objects';
 
 export interface PipelineOptions {
   readonly rows: number;
@@ -59,24 +59,11 @@ export interface PipelineReport {
   readonly problems: readonly string[];
 }
 
-async function objectsUnder(s3: S3Client, bucket: string, prefix: string): Promise<{ key: string; body: Buffer }[]> {
-  const objects: { key: string; body: Buffer }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const entry of page.Contents ?? []) {
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: entry.Key }));
-      objects.push({ key: entry.Key!, body: Buffer.from(await object.Body!.transformToByteArray()) });
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return objects;
-}
-
 const unzip = (o: { key: string; body: Buffer }): Buffer => (o.key.endsWith('.gz') ? gunzipSync(o.body) : o.body);
 
-export async function runClickstreamPipeline(options: PipelineOptions): Promise<PipelineReport> {
-  const runtime = await startLocalRuntime(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' } : {});
+/** Runs the clickstream half on `runtime` (left running), or on a runtime of its own (stopped at the end). */
+export async function runClickstreamPipeline(options: PipelineOptions, shared?: LocalRuntime): Promise<PipelineReport> {
+  const runtime = shared ?? await startLocalRuntime(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' } : {});
   try {
     const [stream] = runtime.deliveryStreams.values();
     if (!stream) throw new Error('serverless.yml declares no Firehose delivery stream');
@@ -155,6 +142,6 @@ export async function runClickstreamPipeline(options: PipelineOptions): Promise<
       failedNotifications, seconds, byEventType, problems,
     };
   } finally {
-    await runtime.stop();
+    if (!shared) await runtime.stop();
   }
 }
