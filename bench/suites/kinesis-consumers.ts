@@ -55,8 +55,8 @@ function instantDynamoDb(): AwsClients['dynamodb'] {
 /** OpenSearch answering `_bulk` with a 201 per document, as a real response is shaped. */
 function instantOpenSearch(): OpenSearchBulkApi & IndexTemplateApi {
   const api = {
-    bulk: (params: { body: unknown }) => {
-      const body = String(params.body as string);
+    bulk: (params: { body: string }) => {
+      const body = params.body;
       const items: unknown[] = [];
       for (let at = 0; (at = body.indexOf('{"index":', at)) !== -1; at++) items.push({ index: { _index: 'x', _id: 'x', _version: 1, result: 'created', status: 201, _seq_no: 0, _primary_term: 1 } });
       return Promise.resolve({ body: { took: 1, errors: false, items }, statusCode: 200, headers: {}, meta: {} });

@@ -63,14 +63,15 @@ export function topicRulesOf(service: ServiceDefinition, resolver: IntrinsicReso
   for (const [logicalId, resource] of Object.entries(service.resources?.Resources ?? {})) {
     if (resource.Type !== 'AWS::IoT::TopicRule') continue;
     const path = `resources.Resources.${logicalId}.Properties`;
-    const payload = resolver.resolve((resource.Properties?.TopicRulePayload ?? {}), `${path}.TopicRulePayload`) as Json;
+    // Only the fields the engine uses are resolved: the actions' RoleArn names IAM roles, which are not created locally.
+    const payload = (resource.Properties?.TopicRulePayload ?? {}) as Json;
     const actions = ((payload.Actions ?? []) as Json[]).map((action, i) => actionOf(action, resolver, `${path}.TopicRulePayload.Actions[${i}]`));
     rules.push({
       name: resource.Properties?.RuleName === undefined ? logicalId : resolver.resolveString(resource.Properties.RuleName, `${path}.RuleName`),
-      statement: parseRuleSql(typeof payload.Sql === 'string' ? payload.Sql : ''),
+      statement: parseRuleSql(resolver.resolveString(payload.Sql ?? '', `${path}.TopicRulePayload.Sql`)),
       actions,
       errorAction: payload.ErrorAction ? actionOf(payload.ErrorAction as Json, resolver, `${path}.TopicRulePayload.ErrorAction`) : undefined,
-      disabled: payload.RuleDisabled === true,
+      disabled: payload.RuleDisabled === undefined ? false : resolver.resolveBoolean(payload.RuleDisabled, `${path}.TopicRulePayload.RuleDisabled`),
     });
   }
   return rules;

@@ -60,7 +60,7 @@ describe('LocalIotRules', () => {
           Properties: {
             TopicRulePayload: {
               Sql: "SELECT * FROM 'devices/+/telemetry'",
-              Actions: [{ Kinesis: { StreamName: { Ref: 'Stream' }, PartitionKey: { 'Fn::Sub': '${!topic(2)}' }, RoleArn: 'arn:aws:iam::1:role/r' } }],
+              Actions: [{ Kinesis: { StreamName: { Ref: 'Stream' }, PartitionKey: { 'Fn::Sub': '${!topic(2)}' }, RoleArn: { 'Fn::GetAtt': ['RuleRole', 'Arn'] } } }],
               ErrorAction: { S3: { BucketName: 'data', Key: 'iot-errors/${newuuid()}.json', RoleArn: 'arn:aws:iam::1:role/r' } },
             },
           },
