@@ -7,7 +7,6 @@ import type { IndexTemplateApi, OpenSearchBulkApi } from '../../../lib/sinks/ope
 import sampleEvent from '../../../events/kinesis-to-opensearch.json';
 import { kinesisEvent, sequenceNumberOf } from '../../support/kinesis-events';
 import { lambdaContext } from '../../support/lambda-context';
-import type { KinesisStreamEvent } from 'aws-lambda';
 
 const s3 = mockClient(S3Client);
 const env = { OPENSEARCH_ENDPOINT: 'https://search.example', OPENSEARCH_INDEX_PREFIX: 'telemetry', FAILURE_BUCKET: 'data', FAILURE_PREFIX: 'failed/kinesis-to-opensearch/', AWS_REGION: 'eu-west-1' };
