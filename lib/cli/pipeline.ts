@@ -1,12 +1,27 @@
 /**
- * `npm run pipeline`: the main job, offline, on the embedded emulators. Thin over
- * lib/pipeline: options, a progress bar, and tables of where every row went.
+ * `npm run pipeline`: the main job, offline, on the embedded emulators — the clickstream half
+ * (Firehose → S3 → Parquet) and the real-time half (producer and IoT rule → Kinesis → DynamoDB
+ * and OpenSearch), on one local runtime. Thin over lib/pipeline: options, progress bars, and
+ * tables of where every row and record went.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
+import { startLocalRuntime } from '../local/runtime';
 import type { PipelineOptions, PipelineReport } from '../pipeline/clickstream-pipeline';
 import { runClickstreamPipeline } from '../pipeline/clickstream-pipeline';
+import type { TelemetryReport } from '../pipeline/telemetry-pipeline';
+import { runTelemetryPipeline } from '../pipeline/telemetry-pipeline';
+import { hotShardSummary } from '../kinesis/producer/report';
+
+interface CliOptions extends PipelineOptions {
+  readonly readings: number;
+  readonly devices: number;
+  readonly duplicateEvery: number;
+  readonly viaIotEvery: number;
+  readonly aggregate: boolean;
+  readonly only?: 'clickstream' | 'telemetry';
+}
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -16,7 +31,7 @@ const positiveInt = (value: string): number => {
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;
 
-function print(report: PipelineReport): void {
+function printClickstream(report: PipelineReport): void {
   const where = new Table({ head: ['', 'objects', 'rows / records', 'bytes', 'where'], colAligns: ['left', 'right', 'right', 'right', 'left'] });
   where.push(
     ['in: CSV records put to Firehose', '', `${report.records} records, ${report.rowsIn} rows`, mb(report.bytesIn), 'PutRecordBatch'],
@@ -36,42 +51,99 @@ function print(report: PipelineReport): void {
   console.log(proof.toString());
 }
 
-async function main(options: PipelineOptions): Promise<number> {
+function printTelemetry(report: TelemetryReport): void {
+  const { producer, expected } = report;
+  const hot = hotShardSummary(producer.shards);
+  const input = new Table({ head: ['telemetry in', 'user records', 'Kinesis records', 'how'], colAligns: ['left', 'right', 'right', 'left'] });
+  input.push(
+    ['producer (KPL aggregation, key = device_id)', producer.userRecordsWritten, producer.kinesisRecordsWritten, `${producer.requests} PutRecords, ${producer.retriedKinesisRecords} retried, ${producer.userRecordsFailed} failed`],
+    ['IoT rule devices/+/telemetry', report.iot.actionsSucceeded, report.iot.actionsSucceeded, `${report.iot.messages} messages published, partition key \${topic(2)}`],
+    ['corrupt KPL aggregate (PutRecord)', report.messages.raw, report.messages.raw, 'bad MD5, injected'],
+  );
+  console.log(input.toString());
+  const shards = new Table({ head: ['shard', 'user records', 'Kinesis records', 'bytes'], colAligns: ['left', 'right', 'right', 'right'] });
+  for (const [shard, stats] of Object.entries(producer.shards).sort()) shards.push([shard, stats.userRecords, stats.kinesisRecords, stats.bytes]);
+  console.log(shards.toString());
+  console.log(`hottest shard ${hot.hottestShardId ?? '-'}: ${(hot.maxShare * 100).toFixed(1)} % of the producer's bytes (even: ${(hot.evenShare * 100).toFixed(1)} %)`);
+  const out = new Table({ head: ['where', 'expected', 'found'], colAligns: ['left', 'right', 'right'] });
+  out.push(
+    ['DynamoDB readings (unique valid readings)', expected.readings, report.dynamodb.readings],
+    ['DynamoDB device state (devices)', expected.devices, report.dynamodb.devices],
+    ['DynamoDB per-minute aggregates (device-minutes)', expected.minutes, report.dynamodb.minutes],
+    ['  readings counted in the aggregates', expected.readings, report.dynamodb.aggregatedReadings],
+    [`OpenSearch documents (${report.opensearch.indices} daily indices)`, expected.readings, report.opensearch.documents],
+    ...report.consumers.map((c) => [`poison records, s3://${report.bucket}/${c.failurePrefix}`, expected.poisonRecords, `${c.poisonObjects} ${JSON.stringify(c.poisonByKind)}`]),
+    ...report.consumers.map((c) => [`${c.function}: batches discarded after retries`, 0, c.mapping.discardedBatches]),
+  );
+  console.log(out.toString());
+  console.log(`injected: ${JSON.stringify(report.injected)}`);
+  const invocations = report.consumers.map((c) => `${c.function} ${c.mapping.invocations} invocations (${c.mapping.failedInvocations} failed)`).join(', ');
+  console.log(`${producer.userRecordsPut + report.iot.messages} user records in ${report.seconds.toFixed(1)} s through both consumers: ${invocations}`);
+}
+
+async function main(options: CliOptions): Promise<number> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const bar = new SingleBar({ format: '{phase} |{bar}| {value}/{total}', noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
   let phase = '';
-  const report = await runClickstreamPipeline({
-    ...options,
-    onProgress: (event) => {
-      if (event.phase !== phase) {
-        if (phase) bar.stop();
-        phase = event.phase;
-        bar.start(event.total, event.done, { phase: event.phase === 'put' ? 'put records   ' : 'flush + convert' });
-      }
-      bar.update(event.done);
-    },
-  });
-  bar.stop();
-  print(report);
-  if (report.problems.length > 0) {
-    console.error(`CONSERVATION CHECK FAILED:\n  ${report.problems.join('\n  ')}`);
+  const labels: Record<string, string> = { put: 'clickstream: put records   ', settle: 'clickstream: flush + convert', produce: 'telemetry: produce         ', 'settle-telemetry': 'telemetry: consume         ' };
+  const progress = (name: string, event: { done: number; total: number }): void => {
+    if (name !== phase) {
+      if (phase) bar.stop();
+      phase = name;
+      bar.start(event.total, event.done, { phase: labels[name] ?? name });
+    }
+    bar.update(event.done);
+  };
+  const runtime = await startLocalRuntime(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' } : {});
+  const problems: string[] = [];
+  try {
+    if (options.only !== 'telemetry') {
+      const report = await runClickstreamPipeline({ ...options, onProgress: (event) => progress(event.phase, event) }, runtime);
+      bar.stop();
+      phase = '';
+      printClickstream(report);
+      if (report.problems.length > 0) problems.push(...report.problems);
+      else console.log(`clickstream conservation check: every row accounted for (${report.rowsIn} in = ${report.curated.items} in Parquet + ${report.curatedErrors.items} bad lines + ${report.processingFailed.rows} in processing-failed)`);
+    }
+    if (options.only !== 'clickstream') {
+      const report = await runTelemetryPipeline(runtime, {
+        readings: options.readings, devices: options.devices, seed: options.seed, badEvery: options.badEvery,
+        duplicateEvery: options.duplicateEvery, viaIotEvery: options.viaIotEvery, aggregate: options.aggregate,
+        onProgress: (event) => progress(event.phase === 'settle' ? 'settle-telemetry' : event.phase, event),
+      });
+      bar.stop();
+      printTelemetry(report);
+      if (report.problems.length > 0) problems.push(...report.problems);
+      else console.log(`telemetry conservation check: every record accounted for (${report.expected.readings} unique valid readings in each sink, ${report.injected.duplicates} duplicates absorbed, ${report.expected.poisonRecords} poison records in each failure destination, nothing discarded)`);
+    }
+  } finally {
+    bar.stop();
+    await runtime.stop();
+  }
+  if (problems.length > 0) {
+    console.error(`CONSERVATION CHECK FAILED:\n  ${problems.join('\n  ')}`);
     return 1;
   }
-  console.log(`conservation check: every row accounted for (${report.rowsIn} in = ${report.curated.items} in Parquet + ${report.curatedErrors.items} bad lines + ${report.processingFailed.rows} in processing-failed)`);
   return 0;
 }
 
 const program = new Command('pipeline')
-  .description('Run the Shardline pipeline offline: CSV clickstream → Firehose → transform → S3 → Parquet, on embedded emulators')
+  .description('Run the Shardline pipeline offline on embedded emulators: CSV clickstream → Firehose → transform → S3 → Parquet, and device telemetry → Kinesis → DynamoDB + OpenSearch')
   .option('--rows <n>', 'rows of generated clickstream data', positiveInt, 20_000)
   .option('--seed <n>', 'seed of the generated data', positiveInt, 42)
   .option('--out <dir>', 'where the curated Parquet files are copied for the DuckDB query', 'out/pipeline')
   .option('--bad-every <n>', 'inject one bad record after every n records', positiveInt, 50)
   .option('--lines-per-record <n>', 'CSV lines per Firehose record, at most', positiveInt, 3)
   .option('--mixed-records', 'let a record mix event types (the transform then splits and re-ingests it)')
+  .option('--readings <n>', 'telemetry readings generated', positiveInt, 10_000)
+  .option('--devices <n>', 'devices in the generated fleet', positiveInt, 50)
+  .option('--duplicate-every <n>', 'send every n-th reading twice, as a producer retry would', positiveInt, 40)
+  .option('--via-iot-every <n>', 'publish every n-th reading through the IoT topic rule instead of the producer', positiveInt, 10)
+  .option('--no-aggregate', 'put one Kinesis record per reading instead of KPL aggregates')
+  .option('--only <half>', 'run one half: clickstream or telemetry')
   .option('--via-serverless-offline', "run the functions through serverless offline's Lambda endpoint instead of in-process")
-  .action(async (options: PipelineOptions) => {
+  .action(async (options: CliOptions) => {
     process.exitCode = await main(options);
   });
 

@@ -2,8 +2,10 @@
  * The offline runtime: serverless.yml's service on embedded emulators, with AWS's event-source
  * semantics. One call starts the emulators the declared resources need, creates those
  * resources, runs the declared functions in-process (pointed at the emulators through the
- * SDK's standard endpoint variables), serves the declared Firehose delivery streams, and
- * delivers the data bucket's S3 notifications to their functions.
+ * SDK's standard endpoint variables), serves the declared Firehose delivery streams, delivers
+ * the data bucket's S3 notifications to their functions, polls the Kinesis and SQS event source
+ * mappings, runs the IoT topic rules on published messages, and stands in for a declared
+ * OpenSearch domain with the local OpenSearch emulator.
  */
 import type { S3Event } from 'aws-lambda';
 import type { AwsClients } from '../aws/clients';
@@ -17,13 +19,16 @@ import type { FunctionDefinition, FunctionsService } from './lambda/local-functi
 import { LocalFunctions } from './lambda/local-functions';
 import type { ServerlessOffline } from './lambda/offline-endpoint';
 import { startServerlessOffline } from './lambda/offline-endpoint';
+import { LocalIotRules, topicRulesOf } from './iot';
+import { startOpenSearchEmulator } from './opensearch';
+import type { LocalOpenSearch } from './opensearch';
 import { S3NotificationWatcher } from './s3/notifications';
 import { asyncFailureRecord, sendToQueueDestination } from './lambda/async-failure-destination';
 import { KinesisEventSource } from './esm/kinesis-event-source';
 import { SqsEventSource } from './esm/sqs-event-source';
 import { eventSourceMappingsOf } from './esm/mappings-from-service';
 import type { NotificationRule } from './s3/notifications';
-import { createDeclaredResources, loadServiceDefinition, planServiceResources, servicesNeededBy } from './service';
+import { createDeclaredResources, declaredResourceResolver, loadServiceDefinition, planServiceResources, servicesNeededBy } from './service';
 import type { DeclaredResources, ServiceDefinition } from './service';
 import { PROJECT_ROOT } from './service';
 
@@ -36,7 +41,15 @@ export interface LocalRuntimeOptions {
    * endpoint (the bundled code, as serverless-offline runs it).
    */
   readonly invokeVia?: 'in-process' | 'serverless-offline';
+  /**
+   * Wraps every invocation the runtime makes (event source mappings, Firehose, S3
+   * notifications): for fault injection, e.g. a function that crashes after writing half a batch.
+   */
+  readonly interceptInvoke?: InvokeInterceptor;
 }
+
+/** Calls `invoke` (or not, or twice, or with another event) in place of the runtime. */
+export type InvokeInterceptor = (functionReference: string, event: unknown, invoke: (functionReference: string, event: unknown) => Promise<unknown>) => Promise<unknown>;
 
 export interface LocalRuntime {
   readonly service: ServiceDefinition;
@@ -47,7 +60,11 @@ export interface LocalRuntime {
   /** Delivery streams by name. */
   readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
   readonly firehoseEndpoint: string;
+  /** The local OpenSearch, when serverless.yml declares a domain (functions get its URL as `OPENSEARCH_ENDPOINT`). */
+  readonly opensearch: LocalOpenSearch | undefined;
   readonly notifications: readonly S3NotificationWatcher[];
+  /** The declared IoT topic rules: `iot.publish(topic, payload)` as a device would publish over MQTT. */
+  readonly iot: LocalIotRules;
   /** The functions' Kinesis and SQS event source mappings, as serverless.yml declares them. */
   readonly mappings: { readonly kinesis: readonly KinesisEventSource[]; readonly sqs: readonly SqsEventSource[] };
   /** Flushes every delivery stream, delivers every pending S3 notification and drains every event source mapping, until quiet. */
@@ -112,11 +129,16 @@ export function onFailureQueueOf(service: ServiceDefinition, resources: Declared
   return queue?.type === 'AWS::SQS::Queue' ? queue.ref : undefined;
 }
 
+/** Whether the service declares an OpenSearch domain, which the local runtime then emulates. */
+export const declaresOpenSearchDomain = (service: ServiceDefinition): boolean =>
+  Object.values(service.resources?.Resources ?? {}).some((resource) => resource.Type === 'AWS::OpenSearchService::Domain');
+
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const service = await loadServiceDefinition(options.stage ? { stage: options.stage } : {});
   const needed = new Set<EmulatedService>([...servicesNeededBy(planServiceResources(service)), ...(options.services ?? [])]);
   const emulators = await startEmulators({ services: [...needed] });
   let firehoseServer: LocalFirehoseServer | undefined;
+  let opensearch: LocalOpenSearch | undefined;
   let offline: ServerlessOffline | undefined;
   const notifications: S3NotificationWatcher[] = [];
   try {
@@ -125,10 +147,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     firehoseServer = await startFirehoseServer(streams);
     const endpointVariables: Record<string, string> = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_FIREHOSE: firehoseServer.endpoint };
     for (const [name, url] of Object.entries(emulators.endpoints)) endpointVariables[`AWS_ENDPOINT_URL_${name.toUpperCase()}`] = url;
+    if (declaresOpenSearchDomain(service)) {
+      // On AWS the variable is the domain's endpoint (a GetAtt); here, the emulator's, which checks that requests are signed.
+      opensearch = await startOpenSearchEmulator({ port: 0, requireSignedRequests: true });
+      endpointVariables.OPENSEARCH_ENDPOINT = opensearch.endpoint;
+    }
     const functions = new LocalFunctions(functionsServiceOf(service), PROJECT_ROOT, endpointVariables);
     if (options.invokeVia === 'serverless-offline') offline = await startServerlessOffline({ stage: service.provider.stage ?? 'dev', env: endpointVariables });
     const endpoint = offline;
-    const invoke = (reference: string, event: unknown): Promise<unknown> => (endpoint ? endpoint.invoke(reference, event) : functions.invoke(reference, event));
+    const direct = (reference: string, event: unknown): Promise<unknown> => (endpoint ? endpoint.invoke(reference, event) : functions.invoke(reference, event));
+    const intercept = options.interceptInvoke;
+    const invoke = intercept ? (reference: string, event: unknown): Promise<unknown> => intercept(reference, event, direct) : direct;
     for (const config of deliveryStreamsOf(service, (reference) => functions.arnOf(functions.keyOf(reference)))) {
       streams.set(config.name, new LocalDeliveryStream(config, emulators.clients.s3(), invoke));
     }
@@ -142,6 +171,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       watcher.start();
       notifications.push(watcher);
     }
+    const iot = new LocalIotRules(topicRulesOf(service, declaredResourceResolver(service, resources)), emulators.clients);
     const declared = eventSourceMappingsOf(service, resources, { functionArnOf: (key) => functions.arnOf(key) });
     const mappings = {
       kinesis: declared.kinesis.map((m) => new KinesisEventSource(m.config, emulators.clients.kinesis(), emulators.clients.sqs(), invoke)),
@@ -150,7 +180,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const server = firehoseServer;
     return {
       service, emulators, clients: emulators.clients, resources, functions, deliveryStreams: streams,
-      firehoseEndpoint: server.endpoint, notifications, mappings,
+      firehoseEndpoint: server.endpoint, opensearch, notifications, iot, mappings,
       async settle() {
         for (let round = 0; round < 10; round++) {
           const before = [...streams.values()].reduce((sum, s) => sum + s.stats.received, 0);
@@ -168,12 +198,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         for (const stream of streams.values()) stream.stop();
         await server.close();
         await endpoint?.stop();
+        await opensearch?.stop();
         await emulators.stop();
       },
     };
   } catch (error) {
     for (const watcher of notifications) watcher.stop();
     await firehoseServer?.close();
+    await opensearch?.stop();
     await offline?.stop();
     await emulators.stop();
     throw error;
