@@ -38,7 +38,11 @@ export function createHandler(options: KinesisToOpenSearchOptions = {}) {
     },
     connect: async () => {
       const prefix = requiredEnv('OPENSEARCH_INDEX_PREFIX', env);
-      const client = options.openSearch ?? createOpenSearchClient({ endpoint: requiredEnv('OPENSEARCH_ENDPOINT', env), region: env.AWS_REGION ?? 'us-east-1' });
+      // Locally the runtime points every client at an emulator through `AWS_ENDPOINT_URL_*`, the
+      // only variables serverless-offline passes besides the declared ones (whose value here is
+      // a CloudFormation intrinsic); on AWS only OPENSEARCH_ENDPOINT is set.
+      const endpoint = env.AWS_ENDPOINT_URL_OPENSEARCH ?? requiredEnv('OPENSEARCH_ENDPOINT', env);
+      const client = options.openSearch ?? createOpenSearchClient({ endpoint, region: env.AWS_REGION ?? 'us-east-1' });
       await ensureIndexTemplate(client, `${prefix}-${TELEMETRY_TEMPLATE_NAME}`, telemetryIndexTemplate(prefix));
       return {
         sink: new OpenSearchBulkSink<Reading>({

@@ -60,7 +60,7 @@ export interface LocalRuntime {
   /** Delivery streams by name. */
   readonly deliveryStreams: ReadonlyMap<string, LocalDeliveryStream>;
   readonly firehoseEndpoint: string;
-  /** The local OpenSearch, when serverless.yml declares a domain (functions get its URL as `OPENSEARCH_ENDPOINT`). */
+  /** The local OpenSearch, when serverless.yml declares a domain (functions get its URL as `OPENSEARCH_ENDPOINT` and `AWS_ENDPOINT_URL_OPENSEARCH`). */
   readonly opensearch: LocalOpenSearch | undefined;
   readonly notifications: readonly S3NotificationWatcher[];
   /** The declared IoT topic rules: `iot.publish(topic, payload)` as a device would publish over MQTT. */
@@ -151,6 +151,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // On AWS the variable is the domain's endpoint (a GetAtt); here, the emulator's, which checks that requests are signed.
       opensearch = await startOpenSearchEmulator({ port: 0, requireSignedRequests: true });
       endpointVariables.OPENSEARCH_ENDPOINT = opensearch.endpoint;
+      endpointVariables.AWS_ENDPOINT_URL_OPENSEARCH = opensearch.endpoint;
     }
     const functions = new LocalFunctions(functionsServiceOf(service), PROJECT_ROOT, endpointVariables);
     if (options.invokeVia === 'serverless-offline') offline = await startServerlessOffline({ stage: service.provider.stage ?? 'dev', env: endpointVariables });
