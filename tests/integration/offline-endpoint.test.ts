@@ -166,7 +166,8 @@ describe('serverless offline Lambda endpoint', () => {
     const attempt = running().invoke('JsonToParquetLambdaFunction', s3Event);
     await expect(attempt).rejects.toThrow(/shardline-dev-jsonToParquet failed \(Unhandled\): .*denied by the test stub/);
     expect(s3?.requests.some((r) => r.startsWith('GET ') && r.includes(`/shardline-dev-data-eu-west-1/${key}`))).toBe(true);
-  });
+    // The first call loads DuckDB's native library in serverless-offline's worker: slow on a busy 2-core machine.
+  }, 120_000);
 
   it('stop() ends the whole process group, releases the lock and refuses further invocations', async () => {
     const instance = running();
