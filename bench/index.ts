@@ -8,10 +8,14 @@ import Table from 'cli-table3';
 import type { BenchResult, Suite } from './harness';
 import { firehoseCsvToJsonSuite } from './suites/firehose-csv-to-json';
 import { parquetWritersSuite } from './suites/parquet-writers';
+import { kinesisProducerSuite } from './suites/kinesis-producer';
+import { kinesisConsumersSuite } from './suites/kinesis-consumers';
 
 const suites: Record<string, Suite> = {
   'firehose-csv-to-json': firehoseCsvToJsonSuite,
   'parquet-writers': parquetWritersSuite,
+  'kinesis-producer': kinesisProducerSuite,
+  'kinesis-consumers': kinesisConsumersSuite,
 };
 
 async function main(): Promise<void> {

@@ -7,8 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { scanAll } from '../aws/scan-all';
 import { KinesisProducer } from '../kinesis/producer/kinesis-producer';
 import type { ProducerReport } from '../kinesis/producer/report';
 import type { LocalRuntime } from '../local/runtime';
@@ -51,17 +50,6 @@ export interface TelemetryReport {
 }
 
 const FUNCTIONS = { dynamodb: 'kinesisToDynamodb', opensearch: 'kinesisToOpensearch' } as const;
-
-async function scanAll(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return items;
-}
 
 export async function runTelemetryPipeline(runtime: LocalRuntime, options: TelemetryPipelineOptions): Promise<TelemetryReport> {
   const environment = (key: string): Readonly<Record<string, unknown>> =>

@@ -7,8 +7,8 @@
  * and replaying the whole stream must change nothing.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { scanAll } from '../../lib/aws/scan-all';
 import { KinesisEventSource } from '../../lib/local/esm/kinesis-event-source';
 import type { LocalRuntime } from '../../lib/local/runtime';
 import { startLocalRuntime } from '../../lib/local/runtime';
@@ -75,16 +75,10 @@ it('puts every valid reading exactly once in each sink and every poison record i
   }
 }, 300_000);
 
+/** A table's items in key order, for comparing snapshots. */
 async function scan(table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await runtime.clients.dynamodb().send(new ScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
   const key = (item: Record<string, AttributeValue>): string => JSON.stringify([item.device_id, item.timestamp, item.minute]);
-  return items.sort((a, b) => key(a).localeCompare(key(b)));
+  return (await scanAll(runtime.clients.dynamodb(), table)).sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 it('changes nothing when both consumers replay the whole stream from its start', async () => {

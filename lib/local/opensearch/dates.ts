@@ -41,6 +41,17 @@ function offsetOf(zone: string | undefined): number | undefined {
   return (match[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
 }
 
+/** A parser over a pattern whose groups are year, month, day, hour, minute, second, fraction, zone (absent parts default). */
+function matchParser(pattern: RegExp): Parser {
+  return (text) => {
+    const m = pattern.exec(text);
+    if (m === null) return undefined;
+    const offset = offsetOf(m[8]);
+    if (offset === undefined) return undefined;
+    return utc(Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), m[7] || undefined, offset);
+  };
+}
+
 function isoParser(strict: boolean, requireTime: 'optional' | 'full' | 'full_no_millis' | 'none'): Parser {
   const d = strict ? '\\d{2}' : '\\d{1,2}';
   const y = strict ? '\\d{4}' : '[+-]?\\d{1,9}';
@@ -60,14 +71,7 @@ function isoParser(strict: boolean, requireTime: 'optional' | 'full' | 'full_no_
       source = `^(${y})-(${d})-(${d})$`;
       break;
   }
-  const pattern = new RegExp(source);
-  return (text) => {
-    const m = pattern.exec(text);
-    if (m === null) return undefined;
-    const offset = offsetOf(m[8]);
-    if (offset === undefined) return undefined;
-    return utc(Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), m[7] || undefined, offset);
-  };
+  return matchParser(new RegExp(source));
 }
 
 const epochParser = (scale: number): Parser => (text) => {
@@ -82,14 +86,7 @@ function basicParser(withTime: 'none' | 'millis' | 'no_millis'): Parser {
     : withTime === 'millis'
       ? '^(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})(\\d{2})\\.(\\d{3})(Z|[+-]\\d{2}:?\\d{2})$'
       : '^(\\d{4})(\\d{2})(\\d{2})T(\\d{2})(\\d{2})(\\d{2})()(Z|[+-]\\d{2}:?\\d{2})$';
-  const pattern = new RegExp(source);
-  return (text) => {
-    const m = pattern.exec(text);
-    if (m === null) return undefined;
-    const offset = offsetOf(m[8]);
-    if (offset === undefined) return undefined;
-    return utc(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), m[7] || undefined, offset);
-  };
+  return matchParser(new RegExp(source));
 }
 
 const NAMED: Readonly<Record<string, Parser>> = {

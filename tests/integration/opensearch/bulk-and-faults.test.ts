@@ -3,8 +3,9 @@
  * newline, malformed bodies, the body size limit, and fault injection (item 429s then success
  * on retry, whole-request failures, mapping faults, the HTTP fault API).
  */
-import { Client, errors, type API } from '@opensearch-project/opensearch';
+import { Client } from '@opensearch-project/opensearch';
 import { startOpenSearchEmulator, type LocalOpenSearch } from '../../../lib/local/opensearch';
+import { rejection, ndjson } from '../../support/opensearch';
 
 let opensearch: LocalOpenSearch;
 let client: Client;
@@ -21,18 +22,7 @@ afterAll(async () => {
 
 beforeEach(() => opensearch.reset());
 
-/** A raw NDJSON body: the client sends a string body as it is (typed as an array by the client). */
-const ndjson = (text: string): API.Bulk_RequestBody => text as unknown as API.Bulk_RequestBody;
 
-async function rejection(call: Promise<unknown>): Promise<{ statusCode: number | null | undefined; body: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof errors.ResponseError) return { statusCode: error.statusCode, body: error.meta.body };
-    throw error;
-  }
-  throw new Error('expected the call to be rejected');
-}
 
 /** `{action: {status, error?.type}}` of each bulk item, in order. */
 type Item = Record<string, { status: number; result?: string; error?: { type: string; reason?: string } }>;

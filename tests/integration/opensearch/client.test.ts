@@ -3,8 +3,9 @@
  * auto-create, strict mappings, documents and versioning, near-real-time visibility, search,
  * index and mapping APIs, and REST-layer answers.
  */
-import { Client, errors, type Types } from '@opensearch-project/opensearch';
+import { Client, type Types } from '@opensearch-project/opensearch';
 import { startOpenSearchEmulator, type LocalOpenSearch } from '../../../lib/local/opensearch';
+import { rejection } from '../../support/opensearch';
 
 let opensearch: LocalOpenSearch;
 let client: Client;
@@ -21,16 +22,6 @@ afterAll(async () => {
 
 beforeEach(() => opensearch.reset());
 
-/** The error body and status of a rejected call. */
-async function rejection(call: Promise<unknown>): Promise<{ statusCode: number | null | undefined; body: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof errors.ResponseError) return { statusCode: error.statusCode, body: error.meta.body };
-    throw error;
-  }
-  throw new Error('expected the call to be rejected');
-}
 
 /** Polls a condition on the emulator's state (bounded: fails after 2 s). */
 async function until(condition: () => boolean): Promise<void> {

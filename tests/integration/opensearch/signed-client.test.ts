@@ -2,9 +2,10 @@
  * `requireSignedRequests`: the official client signing with `AwsSigv4Signer` (static test
  * credentials) is served; unsigned requests and wrong secrets get Amazon's 403.
  */
-import { Client, errors, type API } from '@opensearch-project/opensearch';
+import { Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
 import { startOpenSearchEmulator, type LocalOpenSearch } from '../../../lib/local/opensearch';
+import { rejection, ndjson } from '../../support/opensearch';
 
 const REGION = 'eu-west-1';
 const CREDENTIALS = { accessKeyId: 'AKIATESTLOCAL', secretAccessKey: 'local-test-secret' };
@@ -16,18 +17,7 @@ const signedClient = (endpoint: string, secretAccessKey = CREDENTIALS.secretAcce
     maxRetries: 0,
   });
 
-/** A raw NDJSON body: the client sends a string body as it is (typed as an array by the client). */
-const ndjson = (text: string): API.Bulk_RequestBody => text as unknown as API.Bulk_RequestBody;
 
-async function rejection(call: Promise<unknown>): Promise<{ statusCode: number | null | undefined; body: unknown }> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof errors.ResponseError) return { statusCode: error.statusCode, body: error.meta.body };
-    throw error;
-  }
-  throw new Error('expected the call to be rejected');
-}
 
 describe('signature presence (requireSignedRequests: true)', () => {
   let opensearch: LocalOpenSearch;

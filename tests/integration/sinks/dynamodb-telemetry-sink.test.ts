@@ -4,7 +4,7 @@
  * must leave the tables exactly as one clean pass of the unique readings would.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { generateTelemetry, TELEMETRY_START_MS } from '../../../lib/datasets/telemetry';
 import { seededRandom } from '../../../lib/datasets/random';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION } from '../../../lib/local/emulators';
@@ -13,6 +13,7 @@ import { TELEMETRY_TABLE_KEYS, TelemetryDynamoDbSink } from '../../../lib/sinks/
 import type { Reading } from '../../../lib/telemetry/reading';
 import { parseReading, readingMinute } from '../../../lib/telemetry/reading';
 import { useEmulators } from '../../support/emulators';
+import { scanAll } from '../../../lib/aws/scan-all';
 
 const emulators = useEmulators({ services: ['dynamodb'] });
 const NO_WAIT = (): Promise<void> => Promise.resolve();
@@ -26,17 +27,6 @@ async function createTables(client: DynamoDBClient): Promise<TelemetryTables> {
     await client.send(new CreateTableCommand({ TableName: tables[kind], KeySchema: [...KeySchema], AttributeDefinitions: [...AttributeDefinitions], BillingMode: 'PAY_PER_REQUEST' }));
   }
   return tables;
-}
-
-async function scan(client: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const found: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    found.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return found;
 }
 
 function toReading(raw: unknown): Reading {
@@ -111,7 +101,7 @@ async function expectExactAggregates(client: DynamoDBClient, table: string, uniq
     const key = `${r.device_id}|${readingMinute(r)}`;
     byGroup.set(key, [...(byGroup.get(key) ?? []), r]);
   }
-  const items = await scan(client, table);
+  const items = await scanAll(client, table);
   expect(items.map((item) => `${item.device_id!.S}|${item.minute!.S}`).sort()).toEqual([...byGroup.keys()].sort());
   for (const item of items) {
     const readings = byGroup.get(`${item.device_id!.S}|${item.minute!.S}`)!;
@@ -146,14 +136,14 @@ describe('TelemetryDynamoDbSink on DynamoDB Local', () => {
     expect(totals.statesWritten).toBe(firstPass.statesWritten);
     expect(totals.duplicatesInBatch).toBeGreaterThan(0);
 
-    const history = await scan(client, tables.readings);
+    const history = await scanAll(client, tables.readings);
     expect(history).toHaveLength(unique.length);
     const stored = new Map(history.map((item) => [`${item.device_id!.S}|${item.timestamp!.S}`, item]));
     for (const r of unique) {
       expect(stored.get(`${r.device_id}|${r.timestamp}`)).toMatchObject({ seq: { N: String(r.seq) }, temperature_c: { N: String(r.temperature_c) }, status: { S: r.status } });
     }
 
-    const states = await scan(client, tables.deviceState);
+    const states = await scanAll(client, tables.deviceState);
     const newest = new Map<string, Reading>();
     for (const r of unique) if ((newest.get(r.device_id)?.timestampMs ?? -1) < r.timestampMs) newest.set(r.device_id, r);
     expect(states).toHaveLength(newest.size);
@@ -210,7 +200,7 @@ describe('TelemetryDynamoDbSink on DynamoDB Local', () => {
       const counted = sinkA.totalStats().aggregateReadingsCounted + sinkB.totalStats().aggregateReadingsCounted;
       expect(counted).toBe(unique.length);
       await expectExactAggregates(client, tables.minuteAggregates, unique);
-      expect(await scan(client, tables.readings)).toHaveLength(unique.length);
+      expect(await scanAll(client, tables.readings)).toHaveLength(unique.length);
     } finally {
       bHasRead();
       aHasWritten();

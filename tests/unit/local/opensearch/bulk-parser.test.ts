@@ -1,16 +1,8 @@
 /** The _bulk NDJSON parser and validation, against OpenSearch's BulkRequestParser rules. */
 import { parseBulkBody, validateBulk } from '../../../../lib/local/opensearch/bulk';
-import { OpenSearchError } from '../../../../lib/local/opensearch/errors';
+import { openSearchFailure } from '../../../support/opensearch';
 
-function failure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+const failure = openSearchFailure;
 
 const lines = (...items: unknown[]): string => items.map((i) => (typeof i === 'string' ? i : JSON.stringify(i))).join('\n') + '\n';
 

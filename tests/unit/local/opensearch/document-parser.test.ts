@@ -1,18 +1,10 @@
 /** Documents parsed against mappings: dynamic mapping, strict/false, type errors, multi-fields. */
 import { parseDocument } from '../../../../lib/local/opensearch/document-parser';
-import { OpenSearchError } from '../../../../lib/local/opensearch/errors';
 import type { JsonObject } from '../../../../lib/local/opensearch/json';
 import { emptyRootMapping, parseRootMapping, rootMappingToJson } from '../../../../lib/local/opensearch/mapping';
+import { openSearchFailure } from '../../../support/opensearch';
 
-function failure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+const failure = openSearchFailure;
 
 describe('dynamic mapping (dynamic: true, the default)', () => {
   test('maps strings to text + keyword, integers to long, decimals to float, booleans, objects, dates', () => {

@@ -1,17 +1,9 @@
 /** One index's write semantics: versions, seq_no, versioning types, concurrency control, NRT. */
-import { OpenSearchError } from '../../../../lib/local/opensearch/errors';
 import { IndexStore, mergeDocument, type IndexRequest } from '../../../../lib/local/opensearch/index-store';
 import type { JsonObject } from '../../../../lib/local/opensearch/json';
+import { openSearchFailure } from '../../../support/opensearch';
 
-function failure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+const failure = openSearchFailure;
 
 const put = (source: JsonObject, extra: Partial<IndexRequest> = {}): IndexRequest => ({ id: '1', source, sourceText: JSON.stringify(source), opType: 'index', ...extra });
 

@@ -1,16 +1,8 @@
 /** Mapping definitions: parsing, merging (PUT _mapping vs templates), and GET _mapping's shape. */
-import { OpenSearchError } from '../../../../lib/local/opensearch/errors';
 import { leafAt, mergeRootMappings, parseRootMapping, rootMappingToJson } from '../../../../lib/local/opensearch/mapping';
+import { openSearchFailure } from '../../../support/opensearch';
 
-function failure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+const failure = openSearchFailure;
 
 test('a definition is written back as given, properties sorted, dynamic as a string', () => {
   const root = parseRootMapping({

@@ -1,20 +1,12 @@
 /** Query parsing and matching, and search execution (sort, paging, totals) over an index. */
-import { OpenSearchError } from '../../../../lib/local/opensearch/errors';
 import { IndexStore } from '../../../../lib/local/opensearch/index-store';
 import { stringifyJson, type JsonObject, type JsonValue } from '../../../../lib/local/opensearch/json';
 import { parseRootMapping } from '../../../../lib/local/opensearch/mapping';
 import { compileQuery, parseQuery, requiredShouldCount } from '../../../../lib/local/opensearch/query';
 import { executeCount, executeSearch, parseSearchRequest } from '../../../../lib/local/opensearch/search';
+import { openSearchFailure } from '../../../support/opensearch';
 
-function failure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+const failure = openSearchFailure;
 
 const DOCS: JsonObject[] = [
   { device: 'd-1', site: 'lyon', temperature_c: 21.5, count: 3, ok: true, at: '2024-01-15T10:00:00Z', note: 'The quick brown fox' },
