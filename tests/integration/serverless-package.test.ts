@@ -5,15 +5,20 @@
  * OpenSearch) is checked the same way: encryption, event source mappings, failure destinations,
  * alarms and least-privilege roles.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { attributeKindOf } from '../../lib/cdc/apply/attribute-values';
+import { targetKeyDefinition } from '../../lib/cdc/apply/table-specs';
 import { loadServiceDefinition, type ServiceDefinition } from '../../lib/local/service';
 import { getSchema } from '../../lib/schemas/registry';
-import { runServerless } from '../support/serverless-cli';
+import { PROJECT_ROOT, runServerless } from '../support/serverless-cli';
 
 interface Resource {
   readonly Type: string;
+  readonly Condition?: string;
   readonly Properties?: Record<string, unknown>;
   readonly DependsOn?: string | string[];
 }
@@ -21,6 +26,7 @@ interface Resource {
 interface Template {
   readonly Resources: Record<string, Resource>;
   readonly Conditions?: Record<string, unknown>;
+  readonly Outputs?: Record<string, { readonly Condition?: string; readonly Value: unknown }>;
 }
 
 interface Statement {
@@ -446,8 +452,15 @@ function dataKeyId(): string {
   return onlyResourceOfType('AWS::KMS::Key')[0];
 }
 
+/** A Kinesis stream by its literal name (the name the local runtime creates it by). */
+function streamNamed(name: string): [string, Resource] {
+  const found = resourcesOfType('AWS::Kinesis::Stream').filter(([, s]) => s.Properties?.Name === name);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
 function telemetryStream(): [string, Resource] {
-  return onlyResourceOfType('AWS::Kinesis::Stream');
+  return streamNamed('shardline-dev-telemetry');
 }
 
 function mappingOf(functionId: string): EventSourceMapping {
@@ -826,9 +839,432 @@ describe('serverless print --stage prod', () => {
     prod = await loadServiceDefinition({ stage: 'prod' });
   }, 120_000);
 
-  it('protects the DynamoDB tables from deletion', () => {
+  it('protects the DynamoDB tables from deletion, the CDC target tables included', () => {
     const tables = Object.values(prod.resources?.Resources ?? {}).filter((r) => r.Type === 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(3 + CDC_TABLE_NAMES.length);
     for (const table of tables) expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
+  });
+});
+
+// --- Change data capture: DMS → CDC stream → cdc-replay → DynamoDB ----------------------------
+
+interface CdcSourceSchema {
+  readonly schema: string;
+  readonly tables: Readonly<Record<string, { readonly key: readonly string[]; readonly columns: Readonly<Record<string, { readonly type: string }>> }>>;
+}
+
+const CDC_SOURCE = JSON.parse(readFileSync(join(PROJECT_ROOT, 'schemas', 'cdc', 'shop.json'), 'utf8')) as CdcSourceSchema;
+const CDC_TABLE_NAMES = Object.keys(CDC_SOURCE.tables);
+const CDC_REPLAY = { handler: 'functions/cdc-replay.handler', bundledFile: 'functions/cdc-replay.js', service: 'cdc-replay' } as const;
+const CDC_TABLE_PREFIX = 'shardline-dev-cdc-';
+
+/** The serverless.yml helper, through Node's own require (the Serverless resolver loads it the same way). */
+const serverlessTables = createRequire(join(PROJECT_ROOT, 'serverless.yml'))('./lib/cdc/serverless-tables.cjs') as { attributeType(pgType: string): 'S' | 'N' };
+
+/** The target table's key as the brief states it: HASH the first key column, RANGE the second; N for bigint, integer, numeric. */
+function expectedCdcKey(table: string): { KeySchema: unknown[]; AttributeDefinitions: unknown[] } {
+  const { key, columns } = CDC_SOURCE.tables[table]!;
+  return {
+    KeySchema: key.map((column, i) => ({ AttributeName: column, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+    AttributeDefinitions: key.map((column) => ({ AttributeName: column, AttributeType: /^(bigint|integer|numeric)\b/.test(columns[column]!.type) ? 'N' : 'S' })),
+  };
+}
+
+function cdcStream(): [string, Resource] {
+  return streamNamed('shardline-dev-cdc');
+}
+
+function cdcTables(): [string, Resource][] {
+  return resourcesOfType('AWS::DynamoDB::Table').filter(([, t]) => String(t.Properties?.TableName).startsWith(CDC_TABLE_PREFIX));
+}
+
+function cdcTableOf(table: string): [string, Resource] {
+  const found = cdcTables().filter(([, t]) => t.Properties?.TableName === `${CDC_TABLE_PREFIX}${CDC_SOURCE.schema}-${table}`);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+/** `dynamodb:<Operation>` for every `new <Operation>Command(` the applier's sources contain. */
+function applierDynamoDbActions(): string[] {
+  const dir = join(PROJECT_ROOT, 'lib', 'cdc', 'apply');
+  const operations = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    for (const match of readFileSync(join(dir, file), 'utf8').matchAll(/new\s+(\w+)Command\s*\(/g)) operations.add(`dynamodb:${match[1]!}`);
+  }
+  return [...operations].sort();
+}
+
+describe('serverless package: change data capture', () => {
+  describe('the CDC stream', () => {
+    it('is encrypted with this template’s KMS key, provisioned with one shard by default, and keeps records 7 days', () => {
+      const properties = cdcStream()[1].Properties!;
+      expect(properties.StreamEncryption).toEqual({ EncryptionType: 'KMS', KeyId: { 'Fn::GetAtt': [dataKeyId(), 'Arn'] } });
+      expect(properties.StreamModeDetails).toEqual({ StreamMode: 'PROVISIONED' });
+      const [condition, onDemand, provisioned] = (properties.ShardCount as { 'Fn::If': [string, unknown, unknown] })['Fn::If'];
+      expect(onDemand).toEqual({ Ref: 'AWS::NoValue' });
+      expect(provisioned).toBe(1);
+      expect(template.Conditions?.[condition]).toEqual({ 'Fn::Equals': ['PROVISIONED', 'ON_DEMAND'] });
+      expect(properties.RetentionPeriodHours).toBe(168);
+    });
+  });
+
+  describe('the cdc-replay function', () => {
+    it('runs on Node 22, arm64, with its target tables’ prefix, delete mode and failure location in its environment', () => {
+      const [, fn] = functionWithHandler(CDC_REPLAY.handler);
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 256 });
+      expect(fn.Properties?.Timeout).toBeGreaterThanOrEqual(30);
+      expect(fn.Properties?.Timeout).toBeLessThanOrEqual(300);
+      const env = environmentOf(fn);
+      expect(env.CDC_TARGET_TABLE_PREFIX).toBe(CDC_TABLE_PREFIX);
+      expect(env.CDC_DELETES).toBe('tombstone');
+      expect(env.FAILURE_PREFIX).toBe('failed/cdc-replay/');
+      const buckets = resourcesOfType('AWS::S3::Bucket').filter(([id]) => id !== 'ServerlessDeploymentBucket');
+      expect(buckets.map(([, b]) => b.Properties?.BucketName)).toContain(env.FAILURE_BUCKET);
+      // The prefix and the source's schema and table names give each target table's name.
+      for (const table of CDC_TABLE_NAMES) expect(cdcTableOf(table)[1].Properties?.TableName).toBe(`${String(env.CDC_TARGET_TABLE_PREFIX)}${CDC_SOURCE.schema}-${table}`);
+    });
+
+    it('reads the CDC stream from the oldest record, one batch per shard, with bounded retries and partial batch responses', () => {
+      const [functionId] = functionWithHandler(CDC_REPLAY.handler);
+      const mapping = mappingOf(functionId);
+      expect(getAttArn(mapping.EventSourceArn)).toBe(cdcStream()[0]);
+      expect(mapping.StartingPosition).toBe('TRIM_HORIZON');
+      expect(mapping.BatchSize).toBeGreaterThanOrEqual(1);
+      expect(mapping.BatchSize).toBeLessThanOrEqual(10_000);
+      expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+      expect(mapping.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(300);
+      expect(mapping.ParallelizationFactor).toBe(1);
+      expect(mapping.BisectBatchOnFunctionError).toBe(true);
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(mapping.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10_000);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+      expect(mapping.MaximumRecordAgeInSeconds).toBeLessThan(Number(cdcStream()[1].Properties?.RetentionPeriodHours) * 3600);
+    });
+
+    it('sends what it gives up on to its own encrypted, TLS-only queue, kept 14 days, which its role may send to', () => {
+      const [functionId, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const queueId = onFailureQueueOf(functionId);
+      const queue = resource(queueId);
+      expect(queue.Type).toBe('AWS::SQS::Queue');
+      expect(queue.Properties?.QueueName).toBe('shardline-dev-cdc-replay-failures');
+      expect(referencedId(queue.Properties?.KmsMasterKeyId)).toBe(dataKeyId());
+      expect(queue.Properties?.MessageRetentionPeriod).toBe(1_209_600);
+      expectTlsOnlyQueue(queueId);
+      const send = statementsWithAction(statementsOfRole(roleOfFunction(fn)), 'sqs:');
+      expect(actionsOf(send)).toEqual(['sqs:SendMessage']);
+      expect(send.flatMap((s) => asList(s.Resource)).map(getAttArn)).toEqual([queueId]);
+      const sqsKey = statementsOfRole(roleOfFunction(fn)).filter((s) => s.Condition?.StringEquals?.['kms:EncryptionContext:aws:sqs:arn'] !== undefined);
+      expect(sqsKey.map((s) => getAttArn(s.Condition!.StringEquals!['kms:EncryptionContext:aws:sqs:arn']))).toEqual([queueId]);
+    });
+
+    it('may read the CDC stream and nothing else of Kinesis, decrypting its records through Kinesis only', () => {
+      const [, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const statements = statementsOfRole(roleOfFunction(fn));
+      const kinesis = statementsWithAction(statements, 'kinesis:');
+      expect(actionsOf(kinesis).filter((a) => !KINESIS_READ_ACTIONS.includes(a))).toEqual(['kinesis:ListStreams']);
+      expect(actionsOf(kinesis)).toEqual(expect.arrayContaining(KINESIS_READ_ACTIONS));
+      for (const statement of kinesis) expect(asList(statement.Resource).map(getAttArn)).toEqual([cdcStream()[0]]);
+      const decrypt = statements.filter((s) => s.Condition?.StringEquals?.['kms:EncryptionContext:aws:kinesis:arn'] !== undefined);
+      expect(decrypt).toHaveLength(1);
+      expect(decrypt[0]!.Action).toEqual(['kms:Decrypt']);
+      expect(getAttArn(decrypt[0]!.Condition!.StringEquals!['kms:EncryptionContext:aws:kinesis:arn'])).toBe(cdcStream()[0]);
+    });
+
+    it('may send the applier’s DynamoDB requests, and those only, to the CDC target tables only', () => {
+      const [, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const dynamodb = statementsWithAction(statementsOfRole(roleOfFunction(fn)), 'dynamodb:');
+      const granted = actionsOf(dynamodb);
+      expect(granted).toEqual(applierDynamoDbActions());
+      expect(granted).toEqual(['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+      expect(dynamodb.flatMap((s) => asList(s.Resource)).map(getAttArn).sort()).toEqual(CDC_TABLE_NAMES.map((t) => cdcTableOf(t)[0]).sort());
+    });
+
+    it('writes poison records under its own prefix of the data bucket only, uses the data key under conditions only, and no other service', () => {
+      const [, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const env = environmentOf(fn);
+      const statements = statementsOfRole(roleOfFunction(fn));
+      expectNoWildcardActions(statements);
+      expectNoWildcardResources(statements);
+      const s3 = statementsWithAction(statements, 's3:');
+      expect(actionsOf(s3)).toEqual(['s3:PutObject']);
+      const objects = s3.flatMap((s) => asList(s.Resource)).map((r) => stringLeaves(r).join(''));
+      expect(objects).toEqual([`arn:\${AWS::Partition}:s3:::${String(env.FAILURE_BUCKET)}/failed/cdc-replay/*`]);
+      for (const statement of statementsWithAction(statements, 'kms:')) {
+        expect(asList(statement.Resource).map(getAttArn)).toEqual([dataKeyId()]);
+        expect(statement.Condition).toBeDefined();
+      }
+      const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(['dynamodb', 'kinesis', 'kms', 'logs', 's3', 'sqs']);
+    });
+
+    it('raises alarms when it falls behind, when its on-failure queue holds a message, and on any poison record', () => {
+      const [functionId, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const age = onlyAlarm((a) => a.MetricName === 'IteratorAge' && referencedId(a.Dimensions[0]?.Value) === functionId);
+      expect(age.Namespace).toBe('AWS/Lambda');
+      expect(dimension(age, 'FunctionName')).toEqual({ Ref: functionId });
+      expect(age.Statistic).toBe('Maximum');
+      expect(age.Threshold).toBe(60_000);
+      expect(age.Period * age.EvaluationPeriods).toBe(300);
+      const queueId = onFailureQueueOf(functionId);
+      const queue = onlyAlarm((a) => a.Namespace === 'AWS/SQS' && getAttTargets(a.Dimensions).includes(queueId));
+      expect(queue.MetricName).toBe('ApproximateNumberOfMessagesVisible');
+      expect(dimension(queue, 'QueueName')).toEqual({ 'Fn::GetAtt': [queueId, 'QueueName'] });
+      expect(queue.Threshold).toBe(1);
+      expect(queue.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      const poison = onlyAlarm((a) => a.MetricName === 'PoisonRecords' && a.Dimensions.some((d) => d.Value === CDC_REPLAY.service));
+      expect(poison.Namespace).toBe(environmentOf(fn).POWERTOOLS_METRICS_NAMESPACE);
+      expect(poison.Dimensions).toEqual([{ Name: 'service', Value: CDC_REPLAY.service }]);
+      expect(poison.Statistic).toBe('Sum');
+      expect(poison.Threshold).toBe(1);
+      for (const alarm of [age, queue, poison]) expectAlarmToNotify(alarm);
+    });
+
+    it('writes the function’s zip, with the bundled handler in it', async () => {
+      const [, fn] = functionWithHandler(CDC_REPLAY.handler);
+      const s3Key = (fn.Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      expect(typeof s3Key).toBe('string');
+      expect(zipEntryNames(await readFile(join(packageDir!, basename(s3Key as string))))).toContain(CDC_REPLAY.bundledFile);
+    });
+  });
+
+  describe('the CDC target tables', () => {
+    it('are one per table of schemas/cdc/shop.json, named <prefix><schema>-<table>', () => {
+      expect(cdcTables().map(([, t]) => t.Properties?.TableName).sort()).toEqual(CDC_TABLE_NAMES.map((t) => `${CDC_TABLE_PREFIX}${CDC_SOURCE.schema}-${t}`).sort());
+    });
+
+    it.each(CDC_TABLE_NAMES)('%s: keyed by its primary key as shop.json gives it, and as the applier writes it', (table) => {
+      const properties = cdcTableOf(table)[1].Properties!;
+      const expected = expectedCdcKey(table);
+      expect(properties.KeySchema).toEqual(expected.KeySchema);
+      expect(properties.AttributeDefinitions).toEqual(expected.AttributeDefinitions);
+      const { key, columns } = CDC_SOURCE.tables[table]!;
+      const applier = targetKeyDefinition({ keyColumns: key, columnTypes: Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, c.type])) });
+      expect(properties.KeySchema).toEqual(applier.KeySchema);
+      expect(properties.AttributeDefinitions).toEqual(applier.AttributeDefinitions);
+    });
+
+    it.each(CDC_TABLE_NAMES)('%s: on demand, encrypted with the data key, with point-in-time recovery and tombstones expiring', (table) => {
+      const properties = cdcTableOf(table)[1].Properties!;
+      expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [dataKeyId(), 'Arn'] } });
+      expect(properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(properties.TimeToLiveSpecification).toEqual({ AttributeName: '_cdc_expires_at', Enabled: true });
+      expect(properties.DeletionProtectionEnabled).toBe(false);
+    });
+
+    it('get key types from the same PostgreSQL → DynamoDB mapping the applier uses', () => {
+      const types = ['bigint', 'integer', 'smallint', 'int8', 'numeric', 'numeric(14,2)', 'decimal(12, 4)', 'double precision', 'real', 'serial',
+        'text', 'uuid', 'char(2)', 'varchar(20)', 'timestamptz', 'date', 'integer[]', 'money', 'jsonb'];
+      for (const type of types) expect([type, serverlessTables.attributeType(type)]).toEqual([type, attributeKindOf(type) === 'N' ? 'N' : 'S']);
+    });
+  });
+
+  describe('DMS by default', () => {
+    const DMS_TYPES = ['AWS::DMS::ReplicationSubnetGroup', 'AWS::DMS::ReplicationInstance', 'AWS::DMS::Endpoint', 'AWS::DMS::ReplicationTask'];
+
+    it('is declared only under the DmsEnabled condition, which is false: no DMS resource is created', () => {
+      const dms = Object.entries(template.Resources).filter(([, r]) => DMS_TYPES.includes(r.Type));
+      expect(dms.map(([, r]) => r.Type).sort()).toEqual([...DMS_TYPES, 'AWS::DMS::Endpoint'].sort());
+      for (const [, r] of dms) expect(r.Condition).toBe('DmsEnabled');
+      expect(template.Conditions?.DmsEnabled).toEqual({ 'Fn::Equals': ['false', 'true'] });
+      expect(conditionHolds('DmsEnabled')).toBe(false);
+      // The roles DMS assumes exist only with DMS.
+      const dmsRoles = resourcesOfType('AWS::IAM::Role').filter(([, r]) => stringLeaves((r.Properties?.AssumeRolePolicyDocument as PolicyDocument).Statement).some((l) => l.startsWith('dms.')));
+      expect(dmsRoles.length).toBe(2);
+      for (const [, r] of dmsRoles) expect(r.Condition).toBe('DmsEnabled');
+    });
+
+    it('is referred to by no resource or output that exists without it', () => {
+      const conditional = new Set(Object.entries(template.Resources).filter(([, r]) => r.Condition === 'DmsEnabled').map(([id]) => id));
+      const refersToConditional = (value: unknown): string[] => [...new Set([...getAttTargets(value), ...refTargets(value)])].filter((id) => conditional.has(id));
+      for (const [id, r] of Object.entries(template.Resources)) {
+        if (r.Condition === undefined) expect([id, refersToConditional(r)]).toEqual([id, []]);
+      }
+      for (const [name, output] of Object.entries(template.Outputs ?? {})) {
+        if (output.Condition === undefined) expect([name, refersToConditional(output.Value)]).toEqual([name, []]);
+      }
+    });
+  });
+});
+
+/** Every `Ref` target inside a value. */
+function refTargets(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refTargets);
+  if (typeof value !== 'object' || value === null) return [];
+  const ref = (value as { Ref?: unknown }).Ref;
+  if (typeof ref === 'string') return [ref];
+  return Object.values(value).flatMap(refTargets);
+}
+
+// --- DMS enabled: `serverless package --param="dmsEnabled=true"` ------------------------------
+
+const DMS_PARAMS = {
+  dmsEnabled: 'true',
+  dmsSubnetIds: 'subnet-0aaa1111,subnet-0bbb2222',
+  dmsSecurityGroupIds: 'sg-0ccc3333',
+  dmsSourceDatabase: 'shopdb',
+  dmsSourceSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:shardline/cdc-source-AbCdEf',
+} as const;
+
+describe('serverless package --param="dmsEnabled=true"', () => {
+  let dmsDir: string | undefined;
+  let dms: Template;
+
+  beforeAll(async () => {
+    dmsDir = await mkdtemp(join(tmpdir(), 'shardline-package-dms-'));
+    await runServerless(['package', '--package', dmsDir, ...Object.entries(DMS_PARAMS).map(([name, value]) => `--param=${name}=${value}`)]);
+    dms = JSON.parse(await readFile(join(dmsDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (dmsDir) await rm(dmsDir, { recursive: true, force: true });
+  });
+
+  function only(type: string, predicate: (r: Resource) => boolean = () => true): [string, Resource] {
+    const found = Object.entries(dms.Resources).filter(([, r]) => r.Type === type && predicate(r));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  }
+
+  function dmsResource(id: string): Resource {
+    const found = dms.Resources[id];
+    if (!found) throw new Error(`No resource ${id} in the DMS-enabled template`);
+    return found;
+  }
+
+  const sourceEndpoint = (): [string, Resource] => only('AWS::DMS::Endpoint', (r) => r.Properties?.EndpointType === 'source');
+  const targetEndpoint = (): [string, Resource] => only('AWS::DMS::Endpoint', (r) => r.Properties?.EndpointType === 'target');
+  const cdcStreamId = (): string => Object.entries(dms.Resources).find(([, r]) => r.Type === 'AWS::Kinesis::Stream' && r.Properties?.Name === 'shardline-dev-cdc')![0];
+  const dataKey = (): string => Object.entries(dms.Resources).find(([, r]) => r.Type === 'AWS::KMS::Key')![0];
+
+  /** A role's trust and inline statements (the DMS roles keep their policies inline). */
+  function roleOf(value: unknown): { trust: Statement[]; statements: Statement[] } {
+    const role = dmsResource(getAttArn(value)!);
+    expect(role.Type).toBe('AWS::IAM::Role');
+    const policies = (role.Properties?.Policies as { PolicyDocument: PolicyDocument }[] | undefined) ?? [];
+    return {
+      trust: asList((role.Properties?.AssumeRolePolicyDocument as PolicyDocument).Statement),
+      statements: policies.flatMap((p) => asList(p.PolicyDocument.Statement)),
+    };
+  }
+
+  it('turns the DmsEnabled condition on', () => {
+    expect(dms.Conditions?.DmsEnabled).toEqual({ 'Fn::Equals': ['true', 'true'] });
+  });
+
+  it('runs a private replication instance in the given subnets, its storage encrypted with the data key', () => {
+    const [subnetGroupId, subnetGroup] = only('AWS::DMS::ReplicationSubnetGroup');
+    expect(subnetGroup.Properties?.SubnetIds).toEqual({ 'Fn::Split': [',', DMS_PARAMS.dmsSubnetIds] });
+    const [, instance] = only('AWS::DMS::ReplicationInstance');
+    expect(instance.Properties).toMatchObject({
+      ReplicationInstanceIdentifier: 'shardline-dev-cdc',
+      ReplicationInstanceClass: 'dms.t3.medium',
+      PubliclyAccessible: false,
+      KmsKeyId: { 'Fn::GetAtt': [dataKey(), 'Arn'] },
+      ReplicationSubnetGroupIdentifier: { Ref: subnetGroupId },
+      VpcSecurityGroupIds: { 'Fn::Split': [',', DMS_PARAMS.dmsSecurityGroupIds] },
+    });
+    expect(String(instance.Properties?.MultiAZ)).toBe('false');
+    expect(String(instance.Properties?.EngineVersion)).toMatch(/^3\.\d+\.\d+$/);
+    expect(Number(instance.Properties?.AllocatedStorage)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('reads the PostgreSQL source with credentials from Secrets Manager, over TLS, decoding with test_decoding and a WAL heartbeat', () => {
+    const [, endpoint] = sourceEndpoint();
+    const properties = endpoint.Properties!;
+    expect(properties.EngineName).toBe('postgres');
+    expect(properties.DatabaseName).toBe(DMS_PARAMS.dmsSourceDatabase);
+    expect(['require', 'verify-full']).toContain(properties.SslMode);
+    // The secret holds host, port, user and password: none of them is in the template.
+    for (const property of ['Username', 'Password', 'ServerName', 'Port']) expect(properties[property]).toBeUndefined();
+    const settings = properties.PostgreSqlSettings as Record<string, unknown>;
+    expect(settings.SecretsManagerSecretId).toBe(DMS_PARAMS.dmsSourceSecretArn);
+    expect(settings).toMatchObject({ PluginName: 'test-decoding', HeartbeatEnable: true, FailTasksOnLobTruncation: true });
+    expect(Number(settings.HeartbeatFrequency)).toBeGreaterThan(0);
+    expect(settings.SlotName).toEqual({ 'Fn::If': ['DmsSourceHasSlotName', '', { Ref: 'AWS::NoValue' }] });
+  });
+
+  it('reads the secret through a role only DMS may assume, that may read that one secret and nothing else', () => {
+    const { trust, statements } = roleOf((sourceEndpoint()[1].Properties!.PostgreSqlSettings as Record<string, unknown>).SecretsManagerAccessRoleArn);
+    expect(trust).toHaveLength(1);
+    expect(trust[0]!.Action).toBe('sts:AssumeRole');
+    for (const principal of stringLeaves(trust[0]!.Principal)) expect(principal).toMatch(/^dms\.(\$\{AWS::Region\}\.)?amazonaws\.com$/);
+    expect(trust[0]!.Condition?.StringEquals?.['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: DMS_PARAMS.dmsSourceSecretArn });
+  });
+
+  it('writes one-line JSON into the CDC stream with transaction, partition, DDL and control details, nulls included', () => {
+    const [, endpoint] = targetEndpoint();
+    expect(endpoint.Properties?.EngineName).toBe('kinesis');
+    const { ServiceAccessRoleArn: role, ...settings } = endpoint.Properties?.KinesisSettings as Record<string, unknown>;
+    expect(dmsResource(getAttArn(role)!).Type).toBe('AWS::IAM::Role');
+    expect(settings).toEqual({
+      StreamArn: { 'Fn::GetAtt': [cdcStreamId(), 'Arn'] },
+      MessageFormat: 'json-unformatted',
+      IncludeTransactionDetails: true,
+      IncludePartitionValue: true,
+      PartitionIncludeSchemaTable: true,
+      IncludeTableAlterOperations: true,
+      IncludeControlDetails: true,
+      IncludeNullAndEmpty: true,
+    });
+  });
+
+  it('writes through a role only DMS may assume, that may put into the CDC stream and encrypt for it only', () => {
+    const { trust, statements } = roleOf((targetEndpoint()[1].Properties!.KinesisSettings as Record<string, unknown>).ServiceAccessRoleArn);
+    expect(trust).toEqual([expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'dms.amazonaws.com' }, Action: 'sts:AssumeRole' })]);
+    expectNoWildcardActions(statements);
+    expectNoWildcardResources(statements);
+    expect(actionsOf(statements)).toEqual(['kinesis:DescribeStream', 'kinesis:PutRecord', 'kinesis:PutRecords', 'kms:GenerateDataKey']);
+    expect(statementsWithAction(statements, 'kinesis:').flatMap((s) => asList(s.Resource)).map(getAttArn)).toEqual([cdcStreamId()]);
+    const kms = statementsWithAction(statements, 'kms:');
+    expect(kms.flatMap((s) => asList(s.Resource)).map(getAttArn)).toEqual([dataKey()]);
+    expect(kms.map((s) => getAttArn(s.Condition?.StringEquals?.['kms:EncryptionContext:aws:kinesis:arn']))).toEqual([cdcStreamId()]);
+  });
+
+  it('runs a full-load-and-cdc task selecting exactly the tables of schemas/cdc/shop.json, keyed by primary key', () => {
+    const [, task] = only('AWS::DMS::ReplicationTask');
+    const properties = task.Properties!;
+    expect(properties.MigrationType).toBe('full-load-and-cdc');
+    expect(referencedId(properties.ReplicationInstanceArn)).toBe(only('AWS::DMS::ReplicationInstance')[0]);
+    expect(referencedId(properties.SourceEndpointArn)).toBe(sourceEndpoint()[0]);
+    expect(referencedId(properties.TargetEndpointArn)).toBe(targetEndpoint()[0]);
+    type Rule = { 'rule-type': string; 'rule-id': string; 'rule-action': string; 'object-locator': { 'schema-name': string; 'table-name': string }; 'mapping-parameters'?: Record<string, unknown> };
+    const { rules } = JSON.parse(properties.TableMappings as string) as { rules: Rule[] };
+    // Literal names: `_` and `%` are wildcards in a DMS locator, `[_]` and `[%]` the characters.
+    const literal = (pattern: string): string => {
+      expect(pattern.replace(/\[[_%]\]/g, '')).not.toMatch(/[_%[\]]/);
+      return pattern.replace(/\[([_%])\]/g, '$1');
+    };
+    const located = (type: string): string[] => rules.filter((r) => r['rule-type'] === type).map((r) => `${literal(r['object-locator']['schema-name'])}.${literal(r['object-locator']['table-name'])}`).sort();
+    const expected = CDC_TABLE_NAMES.map((t) => `${CDC_SOURCE.schema}.${t}`).sort();
+    expect(located('selection')).toEqual(expected);
+    expect(rules.filter((r) => r['rule-type'] === 'selection').every((r) => r['rule-action'] === 'include')).toBe(true);
+    expect(located('object-mapping')).toEqual(expected);
+    for (const rule of rules.filter((r) => r['rule-type'] === 'object-mapping')) {
+      expect(rule['rule-action']).toBe('map-record-to-record');
+      expect(rule['mapping-parameters']).toEqual({ 'partition-key-type': 'primary-key' });
+    }
+    expect(new Set(rules.map((r) => r['rule-id'])).size).toBe(rules.length);
+  });
+
+  it('sends the old primary key with updates (before image), logs to CloudWatch, and never truncates a value silently', () => {
+    const settings = JSON.parse(only('AWS::DMS::ReplicationTask')[1].Properties!.ReplicationTaskSettings as string) as Record<string, Record<string, unknown>>;
+    expect(settings.BeforeImageSettings).toEqual({ EnableBeforeImage: true, FieldName: 'before-image', ColumnFilter: 'pk-only' });
+    expect(settings.Logging?.EnableLogging).toBe(true);
+    expect(settings.TargetMetadata).toMatchObject({ SupportLobs: true, FullLobMode: false, LimitedSizeLobMode: true });
+    expect(Number(settings.TargetMetadata?.LobMaxSize)).toBeLessThan(1024);
+    expect(settings.ErrorBehavior).toMatchObject({ DataTruncationErrorPolicy: 'STOP_TASK' });
+  });
+
+  it('holds no password anywhere', () => {
+    const keys = (value: unknown): string[] => {
+      if (Array.isArray(value)) return value.flatMap(keys);
+      if (typeof value !== 'object' || value === null) return [];
+      return Object.entries(value).flatMap(([k, v]) => [k, ...keys(v)]);
+    };
+    expect(keys(dms).filter((k) => /password/i.test(k))).toEqual([]);
   });
 });
