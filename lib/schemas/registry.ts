@@ -3,13 +3,17 @@
  * bundler ships them inside each Lambda artifact.
  */
 import clickstream from '../../schemas/clickstream.json';
+import ledgerEntry from '../../schemas/ledger-entry.json';
 import telemetry from '../../schemas/telemetry.json';
+import vote from '../../schemas/vote.json';
 import type { DatasetSchema, JsonSchemaDocument } from './dataset-schema';
 import { describeSchema } from './dataset-schema';
 
 const documents: Readonly<Record<string, JsonSchemaDocument>> = {
   clickstream: clickstream as JsonSchemaDocument,
   telemetry: telemetry as JsonSchemaDocument,
+  vote: vote as JsonSchemaDocument,
+  'ledger-entry': ledgerEntry as JsonSchemaDocument,
 };
 
 export class UnknownSchemaError extends Error {
