@@ -10,12 +10,14 @@ import { firehoseCsvToJsonSuite } from './suites/firehose-csv-to-json';
 import { parquetWritersSuite } from './suites/parquet-writers';
 import { kinesisProducerSuite } from './suites/kinesis-producer';
 import { kinesisConsumersSuite } from './suites/kinesis-consumers';
+import { sqsWorkersSuite } from './suites/sqs-workers';
 
 const suites: Record<string, Suite> = {
   'firehose-csv-to-json': firehoseCsvToJsonSuite,
   'parquet-writers': parquetWritersSuite,
   'kinesis-producer': kinesisProducerSuite,
   'kinesis-consumers': kinesisConsumersSuite,
+  'sqs-workers': sqsWorkersSuite,
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,8 @@ import type { PipelineOptions, PipelineReport } from '../pipeline/clickstream-pi
 import { runClickstreamPipeline } from '../pipeline/clickstream-pipeline';
 import type { TelemetryReport } from '../pipeline/telemetry-pipeline';
 import { runTelemetryPipeline } from '../pipeline/telemetry-pipeline';
+import type { QueuesReport } from '../pipeline/queues-pipeline';
+import { runQueuesPipeline } from '../pipeline/queues-pipeline';
 import { hotShardSummary } from '../kinesis/producer/report';
 
 interface CliOptions extends PipelineOptions {
@@ -20,8 +22,19 @@ interface CliOptions extends PipelineOptions {
   readonly duplicateEvery: number;
   readonly viaIotEvery: number;
   readonly aggregate: boolean;
-  readonly only?: 'clickstream' | 'telemetry';
+  readonly votes: number;
+  readonly ledgerEntries: number;
+  readonly accounts: number;
+  readonly only?: Half;
 }
+
+const HALVES = ['clickstream', 'telemetry', 'queues'] as const;
+type Half = (typeof HALVES)[number];
+
+const half = (value: string): Half => {
+  if (!(HALVES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${HALVES.join(', ')}`);
+  return value as Half;
+};
 
 const positiveInt = (value: string): number => {
   const n = Number(value);
@@ -81,12 +94,31 @@ function printTelemetry(report: TelemetryReport): void {
   console.log(`${producer.userRecordsPut + report.iot.messages} user records in ${report.seconds.toFixed(1)} s through both consumers: ${invocations}`);
 }
 
+function printQueues(report: QueuesReport): void {
+  const table = new Table({ head: ['where', 'expected', 'found'], colAligns: ['left', 'right', 'right'] });
+  table.push(
+    ['votes recorded (unique vote_id)', report.votes.unique, report.votes.recorded],
+    ['votes counted in the tallies', report.votes.unique, report.votes.counted],
+    [`votes DLQ (poison, after maxReceiveCount)`, report.votes.poison, report.queues[0]!.deadLetters],
+    ['ledger entries applied (in order per account)', report.ledger.unique, report.ledger.applied],
+    ['account balances exact to the cent', 'yes', report.ledger.balancesExact ? 'yes' : 'NO'],
+    ['ledger DLQ (poison)', report.ledger.poison, report.queues[1]!.deadLetters],
+  );
+  console.log(table.toString());
+  console.log(`queues: ${report.votes.duplicates} duplicate votes and ${report.ledger.duplicates} duplicate entries re-sent, ${report.votes.throughS3} votes through S3 as Extended Client pointers; ` +
+    report.queues.map((q) => `${q.function} ${q.mapping.invocations} invocations, ${q.mapping.messagesDeleted} deleted, ${q.mapping.messagesFailed} failed deliveries`).join('; ') +
+    `; ${report.seconds.toFixed(1)} s`);
+}
+
 async function main(options: CliOptions): Promise<number> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const bar = new SingleBar({ format: '{phase} |{bar}| {value}/{total}', noTTYOutput: true, notTTYSchedule: 2000 }, Presets.shades_classic);
   let phase = '';
-  const labels: Record<string, string> = { put: 'clickstream: put records   ', settle: 'clickstream: flush + convert', produce: 'telemetry: produce         ', 'settle-telemetry': 'telemetry: consume         ' };
+  const labels: Record<string, string> = {
+    put: 'clickstream: put records   ', settle: 'clickstream: flush + convert', produce: 'telemetry: produce         ', 'settle-telemetry': 'telemetry: consume         ',
+    send: 'queues: send              ', work: 'queues: work              ',
+  };
   const progress = (name: string, event: { done: number; total: number }): void => {
     if (name !== phase) {
       if (phase) bar.stop();
@@ -95,10 +127,12 @@ async function main(options: CliOptions): Promise<number> {
     }
     bar.update(event.done);
   };
-  const runtime = await startLocalRuntime(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' } : {});
+  // Failed messages come back after 2 s instead of the declared 6× the function timeout.
+  const runtime = await startLocalRuntime({ ...(options.viaServerlessOffline ? { invokeVia: 'serverless-offline' as const } : {}), queueVisibilityTimeoutSeconds: 2 });
+  const runs = (which: Half): boolean => options.only === undefined || options.only === which;
   const problems: string[] = [];
   try {
-    if (options.only !== 'telemetry') {
+    if (runs('clickstream')) {
       const report = await runClickstreamPipeline({ ...options, onProgress: (event) => progress(event.phase, event) }, runtime);
       bar.stop();
       phase = '';
@@ -106,7 +140,8 @@ async function main(options: CliOptions): Promise<number> {
       if (report.problems.length > 0) problems.push(...report.problems);
       else console.log(`clickstream conservation check: every row accounted for (${report.rowsIn} in = ${report.curated.items} in Parquet + ${report.curatedErrors.items} bad lines + ${report.processingFailed.rows} in processing-failed)`);
     }
-    if (options.only !== 'clickstream') {
+    if (runs('telemetry')) {
+      phase = '';
       const report = await runTelemetryPipeline(runtime, {
         readings: options.readings, devices: options.devices, seed: options.seed, badEvery: options.badEvery,
         duplicateEvery: options.duplicateEvery, viaIotEvery: options.viaIotEvery, aggregate: options.aggregate,
@@ -116,6 +151,18 @@ async function main(options: CliOptions): Promise<number> {
       printTelemetry(report);
       if (report.problems.length > 0) problems.push(...report.problems);
       else console.log(`telemetry conservation check: every record accounted for (${report.expected.readings} unique valid readings in each sink, ${report.injected.duplicates} duplicates absorbed, ${report.expected.poisonRecords} poison records in each failure destination, nothing discarded)`);
+    }
+    if (runs('queues')) {
+      phase = '';
+      const report = await runQueuesPipeline(runtime, {
+        votes: options.votes, ledgerEntries: options.ledgerEntries, accounts: options.accounts, seed: options.seed,
+        badEvery: options.badEvery, duplicateEvery: options.duplicateEvery, throughS3Every: 50,
+        onProgress: (event) => progress(event.phase, event),
+      });
+      bar.stop();
+      printQueues(report);
+      if (report.problems.length > 0) problems.push(...report.problems);
+      else console.log(`queues conservation check: every message accounted for (${report.votes.unique} votes counted once, ${report.ledger.unique} ledger entries applied once in order, ${report.votes.poison + report.ledger.poison} poison messages in the DLQs)`);
     }
   } finally {
     bar.stop();
@@ -141,7 +188,10 @@ const program = new Command('pipeline')
   .option('--duplicate-every <n>', 'send every n-th reading twice, as a producer retry would', positiveInt, 40)
   .option('--via-iot-every <n>', 'publish every n-th reading through the IoT topic rule instead of the producer', positiveInt, 10)
   .option('--no-aggregate', 'put one Kinesis record per reading instead of KPL aggregates')
-  .option('--only <half>', 'run one half: clickstream or telemetry')
+  .option('--votes <n>', 'votes sent through the standard queue', positiveInt, 3_000)
+  .option('--ledger-entries <n>', 'ledger entries sent through the FIFO queue', positiveInt, 1_000)
+  .option('--accounts <n>', 'accounts (FIFO message groups) of the ledger', positiveInt, 20)
+  .option('--only <part>', `run one part: ${HALVES.join(', ')}`, half)
   .option('--via-serverless-offline', "run the functions through serverless offline's Lambda endpoint instead of in-process")
   .action(async (options: CliOptions) => {
     process.exitCode = await main(options);
