@@ -14,6 +14,8 @@ import type { TelemetryReport } from '../pipeline/telemetry-pipeline';
 import { runTelemetryPipeline } from '../pipeline/telemetry-pipeline';
 import type { QueuesReport } from '../pipeline/queues-pipeline';
 import { runQueuesPipeline } from '../pipeline/queues-pipeline';
+import type { CdcReport } from '../pipeline/cdc-pipeline';
+import { runCdcPipeline } from '../pipeline/cdc-pipeline';
 import { hotShardSummary } from '../kinesis/producer/report';
 
 interface CliOptions extends PipelineOptions {
@@ -25,10 +27,11 @@ interface CliOptions extends PipelineOptions {
   readonly votes: number;
   readonly ledgerEntries: number;
   readonly accounts: number;
+  readonly cdcTransactions: number;
   readonly only?: Half;
 }
 
-const HALVES = ['clickstream', 'telemetry', 'queues'] as const;
+const HALVES = ['clickstream', 'telemetry', 'queues', 'cdc'] as const;
 type Half = (typeof HALVES)[number];
 
 const half = (value: string): Half => {
@@ -110,6 +113,16 @@ function printQueues(report: QueuesReport): void {
     `; ${report.seconds.toFixed(1)} s`);
 }
 
+function printCdc(report: CdcReport): void {
+  const { before, during } = report.workload;
+  console.log(`CDC source: ${before.committed + during.committed} committed transactions (${before.committed} before the capture, loaded; ${during.committed} during, streamed), ${before.rolledBack + during.rolledBack} rolled back`);
+  console.log(`capture: ${report.capture.loadRows} rows loaded, ${report.capture.transactions} transactions / ${report.capture.changes} changes streamed → ${report.streamRecords} DMS records in the CDC stream, ${report.duplicates} put again as duplicates; cdc-replay: ${report.mapping.invocations} invocations (${report.mapping.failedInvocations} failed)`);
+  const table = new Table({ head: ['table', 'PostgreSQL rows', 'DynamoDB items', 'differences'], colAligns: ['left', 'right', 'right', 'right'] });
+  for (const t of report.tables) table.push([t.table, t.sourceRows, t.targetItems, t.differences]);
+  console.log(table.toString());
+  for (const difference of report.differences) console.log(`  ${JSON.stringify(difference)}`);
+}
+
 async function main(options: CliOptions): Promise<number> {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -118,6 +131,7 @@ async function main(options: CliOptions): Promise<number> {
   const labels: Record<string, string> = {
     put: 'clickstream: put records   ', settle: 'clickstream: flush + convert', produce: 'telemetry: produce         ', 'settle-telemetry': 'telemetry: consume         ',
     send: 'queues: send              ', work: 'queues: work              ',
+    'cdc-capture': 'cdc: workload + capture    ', 'cdc-replay': 'cdc: replay               ',
   };
   const progress = (name: string, event: { done: number; total: number }): void => {
     if (name !== phase) {
@@ -164,6 +178,17 @@ async function main(options: CliOptions): Promise<number> {
       if (report.problems.length > 0) problems.push(...report.problems);
       else console.log(`queues conservation check: every message accounted for (${report.votes.unique} votes counted once, ${report.ledger.unique} ledger entries applied once in order, ${report.votes.poison + report.ledger.poison} poison messages in the DLQs)`);
     }
+    if (runs('cdc')) {
+      phase = '';
+      const report = await runCdcPipeline(runtime, {
+        initialTransactions: Math.ceil(options.cdcTransactions / 4), transactions: options.cdcTransactions, seed: options.seed, duplicateEvery: options.duplicateEvery,
+        onProgress: (event) => progress(`cdc-${event.phase}`, event),
+      });
+      bar.stop();
+      printCdc(report);
+      if (report.problems.length > 0) problems.push(...report.problems);
+      else console.log(`CDC proof: every row of every table in DynamoDB equals PostgreSQL (${report.tables.reduce((sum, t) => sum + t.sourceRows, 0)} rows, ${report.seconds.toFixed(1)} s)`);
+    }
   } finally {
     bar.stop();
     await runtime.stop();
@@ -191,6 +216,7 @@ const program = new Command('pipeline')
   .option('--votes <n>', 'votes sent through the standard queue', positiveInt, 3_000)
   .option('--ledger-entries <n>', 'ledger entries sent through the FIFO queue', positiveInt, 1_000)
   .option('--accounts <n>', 'accounts (FIFO message groups) of the ledger', positiveInt, 20)
+  .option('--cdc-transactions <n>', 'transactions of the CDC workload while the capture streams (a quarter more before it, for the full load)', positiveInt, 400)
   .option('--only <part>', `run one part: ${HALVES.join(', ')}`, half)
   .option('--via-serverless-offline', "run the functions through serverless offline's Lambda endpoint instead of in-process")
   .action(async (options: CliOptions) => {
