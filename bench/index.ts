@@ -11,6 +11,7 @@ import { parquetWritersSuite } from './suites/parquet-writers';
 import { kinesisProducerSuite } from './suites/kinesis-producer';
 import { kinesisConsumersSuite } from './suites/kinesis-consumers';
 import { sqsWorkersSuite } from './suites/sqs-workers';
+import { cdcSuite } from './suites/cdc';
 
 const suites: Record<string, Suite> = {
   'firehose-csv-to-json': firehoseCsvToJsonSuite,
@@ -18,6 +19,7 @@ const suites: Record<string, Suite> = {
   'kinesis-producer': kinesisProducerSuite,
   'kinesis-consumers': kinesisConsumersSuite,
   'sqs-workers': sqsWorkersSuite,
+  cdc: cdcSuite,
 };
 
 async function main(): Promise<void> {
