@@ -3,7 +3,8 @@
  * Firehose transform is wired as intended, data at rest is encrypted and private, and no IAM
  * statement grants `*`. The real-time half (IoT rule → Kinesis → two consumers → DynamoDB and
  * OpenSearch) is checked the same way: encryption, event source mappings, failure destinations,
- * alarms and least-privilege roles.
+ * alarms and least-privilege roles; so are the SQS workers (queues and their DLQs, mappings,
+ * tables, alarms, and roles granting exactly what the workers' code sends).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
@@ -14,6 +15,10 @@ import { attributeKindOf } from '../../lib/cdc/apply/attribute-values';
 import { targetKeyDefinition } from '../../lib/cdc/apply/table-specs';
 import { loadServiceDefinition, type ServiceDefinition } from '../../lib/local/service';
 import { getSchema } from '../../lib/schemas/registry';
+import type { TableKeyDefinition } from '../../lib/sinks/dynamodb/tables';
+import { LEDGER_TABLE_KEYS } from '../../lib/sinks/dynamodb-ledger/tables';
+import { VOTE_TABLE_KEYS } from '../../lib/sinks/dynamodb-votes/tables';
+import { SQS_WORKER_ENV } from '../../lib/sqs/workers/environment';
 import { PROJECT_ROOT, runServerless } from '../support/serverless-cli';
 
 interface Resource {
@@ -117,12 +122,16 @@ function asList<T>(value: T | readonly T[] | undefined): T[] {
   return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
 }
 
-/** Every statement that applies to a role: its inline policies and AWS::IAM::Policy resources attached to it. */
+/**
+ * Every statement that applies to a role: its inline policies and AWS::IAM::Policy resources
+ * attached to it, except those under a condition that is false in this template (not created).
+ */
 function statementsOfRole(roleId: string): Statement[] {
   const role = resource(roleId);
   expect(role.Type).toBe('AWS::IAM::Role');
   const inline = (role.Properties?.Policies as { PolicyDocument: PolicyDocument }[] | undefined) ?? [];
   const attached = [...resourcesOfType('AWS::IAM::Policy'), ...resourcesOfType('AWS::IAM::ManagedPolicy')]
+    .filter(([, policy]) => policy.Condition === undefined || conditionHolds(policy.Condition))
     .filter(([, policy]) => asList(policy.Properties?.Roles).some((r) => referencedId(r) === roleId))
     .map(([, policy]) => ({ PolicyDocument: policy.Properties?.PolicyDocument as PolicyDocument }));
   return [...inline, ...attached].flatMap((p) => asList(p.PolicyDocument.Statement));
@@ -839,9 +848,9 @@ describe('serverless print --stage prod', () => {
     prod = await loadServiceDefinition({ stage: 'prod' });
   }, 120_000);
 
-  it('protects the DynamoDB tables from deletion, the CDC target tables included', () => {
+  it('protects the DynamoDB tables from deletion, the CDC target tables and the SQS workers’ included', () => {
     const tables = Object.values(prod.resources?.Resources ?? {}).filter((r) => r.Type === 'AWS::DynamoDB::Table');
-    expect(tables).toHaveLength(3 + CDC_TABLE_NAMES.length);
+    expect(tables).toHaveLength(3 + CDC_TABLE_NAMES.length + SQS_WORKERS.flatMap((w) => w.tables).length);
     for (const table of tables) expect(table.Properties?.DeletionProtectionEnabled).toBe(true);
   });
 });
@@ -1266,5 +1275,381 @@ describe('serverless package --param="dmsEnabled=true"', () => {
       return Object.entries(value).flatMap(([k, v]) => [k, ...keys(v)]);
     };
     expect(keys(dms).filter((k) => /password/i.test(k))).toEqual([]);
+  });
+});
+
+// --- SQS workers: votes (standard queue) and a ledger per account (FIFO queue) ----------------
+
+interface SqsWorkerSpec {
+  readonly key: string;
+  readonly handler: string;
+  readonly bundledFile: string;
+  /** The handler's source, where its Powertools service name is read. */
+  readonly handlerFile: string;
+  readonly queueName: string;
+  readonly deadLetterQueueName: string;
+  readonly fifo: boolean;
+  /** The sink the handler writes through: its DynamoDB requests are read from these sources. */
+  readonly sinkDir: string;
+  /** The sink's table names (`this.tables.<name>`) → the environment variable the handler reads it from. */
+  readonly tables: readonly { readonly sinkName: string; readonly env: string; readonly keys: TableKeyDefinition }[];
+}
+
+const SQS_WORKERS: readonly SqsWorkerSpec[] = [
+  {
+    key: 'sqsWorker', handler: 'functions/sqs-worker.handler', bundledFile: 'functions/sqs-worker.js', handlerFile: 'functions/sqs-worker.ts',
+    queueName: 'shardline-dev-votes', deadLetterQueueName: 'shardline-dev-votes-dlq', fifo: false, sinkDir: 'lib/sinks/dynamodb-votes',
+    tables: [
+      { sinkName: 'votes', env: SQS_WORKER_ENV.votesTable, keys: VOTE_TABLE_KEYS.votes },
+      { sinkName: 'tallies', env: SQS_WORKER_ENV.voteTalliesTable, keys: VOTE_TABLE_KEYS.tallies },
+    ],
+  },
+  {
+    key: 'sqsFifoWorker', handler: 'functions/sqs-fifo-worker.handler', bundledFile: 'functions/sqs-fifo-worker.js', handlerFile: 'functions/sqs-fifo-worker.ts',
+    queueName: 'shardline-dev-ledger.fifo', deadLetterQueueName: 'shardline-dev-ledger-dlq.fifo', fifo: true, sinkDir: 'lib/sinks/dynamodb-ledger',
+    tables: [
+      { sinkName: 'entries', env: SQS_WORKER_ENV.ledgerTable, keys: LEDGER_TABLE_KEYS.entries },
+      { sinkName: 'accounts', env: SQS_WORKER_ENV.accountsTable, keys: LEDGER_TABLE_KEYS.accounts },
+    ],
+  },
+];
+
+/** The transactions' shared code: its commands count as the sinks' own. */
+const TRANSACTIONS_DIR = 'lib/sinks/dynamodb-transactions';
+/** The SQS maximum message size since August 2025 (1 MiB). */
+const SQS_MAX_MESSAGE_SIZE = 1_048_576;
+const SQS_MAX_RETENTION_SECONDS = 1_209_600;
+
+interface SqsMapping {
+  readonly EventSourceArn: unknown;
+  readonly FunctionName: unknown;
+  readonly Enabled: boolean;
+  readonly BatchSize: number;
+  readonly MaximumBatchingWindowInSeconds?: number;
+  readonly FunctionResponseTypes?: string[];
+  readonly ScalingConfig?: { readonly MaximumConcurrency?: number };
+}
+
+/** What IAM checks a DynamoDB request against, per table: the action, and whether it is sent inside TransactWriteItems. */
+interface TableAction {
+  readonly table: string;
+  readonly action: string;
+  readonly transactional: boolean;
+}
+
+const TRANSACTION_ACTIONS: Readonly<Record<string, string>> = {
+  Put: 'dynamodb:PutItem', Update: 'dynamodb:UpdateItem', Delete: 'dynamodb:DeleteItem', ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+function sourcesOf(dir: string): string {
+  const absolute = join(PROJECT_ROOT, dir);
+  return readdirSync(absolute).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(join(absolute, f), 'utf8')).join('\n');
+}
+
+/**
+ * The DynamoDB requests a worker's sink sends, read from its code: every `new <Op>Command(` of the
+ * sink and the transactions helper, each item command with the table it names
+ * (`TableName: this.tables.<name>`), and for TransactWriteItems — which IAM does not know as an
+ * action — the actions it carries (`Put: { TableName: this.tables.<name>`, …), each checked by IAM
+ * as PutItem, UpdateItem… with `dynamodb:EnclosingOperation` TransactWriteItems.
+ */
+function sinkTableActions(worker: SqsWorkerSpec): TableAction[] {
+  const sink = sourcesOf(worker.sinkDir);
+  const commands = new Set([...`${sink}\n${sourcesOf(TRANSACTIONS_DIR)}`.matchAll(/new\s+(\w+)Command\s*\(/g)].map((m) => m[1]!));
+  const found: TableAction[] = [];
+  for (const command of commands) {
+    if (command === 'TransactWriteItems') {
+      const actions = [...sink.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{\s*TableName:\s*this\.tables\.(\w+)/g)];
+      expect(actions.length).toBeGreaterThan(0);
+      for (const [, kind, table] of actions) found.push({ table: table!, action: TRANSACTION_ACTIONS[kind!]!, transactional: true });
+      continue;
+    }
+    const calls = [...sink.matchAll(new RegExp(`new\\s+${command}Command\\s*\\(\\s*\\{\\s*TableName:\\s*this\\.tables\\.(\\w+)`, 'g'))];
+    // Every command the sink sends is attributed to a table, or this reading of the code is out of date.
+    expect([command, calls.length]).not.toEqual([command, 0]);
+    for (const [, table] of calls) found.push({ table: table!, action: `dynamodb:${command}`, transactional: false });
+  }
+  const key = (a: TableAction): string => `${a.table} ${a.action} ${String(a.transactional)}`;
+  return [...new Map(found.map((a) => [key(a), a])).values()].sort((a, b) => key(a).localeCompare(key(b)));
+}
+
+/** The Powertools service name the handler gives its logger and metrics (the `service` dimension). */
+function powertoolsServiceOf(worker: SqsWorkerSpec): string {
+  const source = readFileSync(join(PROJECT_ROOT, worker.handlerFile), 'utf8');
+  const metrics = [...source.matchAll(/createMetrics\('([^']+)'\)/g)].map((m) => m[1]!);
+  const logger = [...source.matchAll(/createLogger\('([^']+)'\)/g)].map((m) => m[1]!);
+  expect(metrics).toHaveLength(1);
+  expect(logger).toEqual(metrics);
+  return metrics[0]!;
+}
+
+function queueNamed(name: string): [string, Resource] {
+  const found = resourcesOfType('AWS::SQS::Queue').filter(([, q]) => q.Properties?.QueueName === name);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+function sqsMappingOf(functionId: string): SqsMapping {
+  const found = resourcesOfType('AWS::Lambda::EventSourceMapping').filter(([, m]) => referencedId(m.Properties?.FunctionName) === functionId);
+  expect(found).toHaveLength(1);
+  return found[0]![1].Properties as unknown as SqsMapping;
+}
+
+function redrivePolicyOf(queue: Resource): { deadLetterTargetArn: unknown; maxReceiveCount: number } {
+  const policy = queue.Properties?.RedrivePolicy as { deadLetterTargetArn: unknown; maxReceiveCount: number } | undefined;
+  if (!policy) throw new Error(`${String(queue.Properties?.QueueName)} has no RedrivePolicy`);
+  return policy;
+}
+
+function dynamoDbTableNamed(name: unknown): [string, Resource] {
+  const found = resourcesOfType('AWS::DynamoDB::Table').filter(([, t]) => t.Properties?.TableName === name);
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
+const payloadObjects = (): string => `arn:\${AWS::Partition}:s3:::${String(resource(dataBucketId()).Properties?.BucketName)}/sqs-payloads/*`;
+
+describe('serverless package: the SQS workers', () => {
+  describe.each(SQS_WORKERS)('$key', (worker) => {
+    const fn = (): [string, Resource] => functionWithHandler(worker.handler);
+    const queue = (): [string, Resource] => queueNamed(worker.queueName);
+    const deadLetterQueue = (): [string, Resource] => queueNamed(worker.deadLetterQueueName);
+    const statements = (): Statement[] => statementsOfRole(roleOfFunction(fn()[1]));
+
+    it('runs on Node 22, arm64, with its tables’ literal names in its environment and payload deletion off', () => {
+      const [, lambda] = fn();
+      expect(lambda.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 256 });
+      expect(lambda.Properties?.Timeout).toBeGreaterThanOrEqual(10);
+      expect(lambda.Properties?.Timeout).toBeLessThanOrEqual(120);
+      const env = environmentOf(lambda);
+      for (const table of worker.tables) expect(typeof env[table.env]).toBe('string');
+      expect(env[SQS_WORKER_ENV.deletePayloadAfterSuccess]).toBe('false');
+    });
+
+    it('reads its queue with partial batch responses, a bounded concurrency and a batch size the queue type allows', () => {
+      const [functionId] = fn();
+      const mapping = sqsMappingOf(functionId);
+      expect(getAttArn(mapping.EventSourceArn)).toBe(queue()[0]);
+      expect(mapping.Enabled).toBe(true);
+      // Without it Lambda ignores the handler's answer and deletes the whole batch.
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      const concurrency = mapping.ScalingConfig?.MaximumConcurrency;
+      expect(concurrency).toBeGreaterThanOrEqual(2);
+      expect(concurrency).toBeLessThanOrEqual(1000);
+      if (worker.fifo) {
+        // A FIFO queue's mapping takes at most 10 messages and no batching window.
+        expect(mapping.BatchSize).toBeGreaterThanOrEqual(1);
+        expect(mapping.BatchSize).toBeLessThanOrEqual(10);
+        expect(mapping.MaximumBatchingWindowInSeconds).toBeUndefined();
+      } else {
+        expect(mapping.BatchSize).toBeGreaterThanOrEqual(10);
+        expect(mapping.BatchSize).toBeLessThanOrEqual(10_000);
+        // Lambda takes a batch size above 10 only with a batching window of at least 1 s.
+        if (mapping.BatchSize > 10) expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThanOrEqual(1);
+        expect(mapping.MaximumBatchingWindowInSeconds ?? 0).toBeLessThanOrEqual(300);
+      }
+    });
+
+    it('gives its queue a visibility timeout of at least 6 × the function timeout plus the batching window', () => {
+      const [functionId, lambda] = fn();
+      const timeout = Number(lambda.Properties?.Timeout);
+      const window = sqsMappingOf(functionId).MaximumBatchingWindowInSeconds ?? 0;
+      const visibility = queue()[1].Properties?.VisibilityTimeout;
+      expect(typeof visibility).toBe('number');
+      expect(visibility).toBeGreaterThanOrEqual(6 * timeout + window);
+      expect(visibility).toBeLessThanOrEqual(43_200);
+    });
+
+    it('dead-letters after 5 receives into a queue of the same type, kept 14 days, that only this queue may use', () => {
+      const [queueId, source] = queue();
+      const [dlqId, dlq] = deadLetterQueue();
+      expect(redrivePolicyOf(source)).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 });
+      // A FIFO queue's DLQ must be FIFO (and a standard queue's standard).
+      expect(dlq.Properties?.FifoQueue ?? false).toBe(worker.fifo);
+      expect(String(dlq.Properties?.QueueName).endsWith('.fifo')).toBe(worker.fifo);
+      expect(dlq.Properties?.RedrivePolicy).toBeUndefined();
+      expect(dlq.Properties?.MessageRetentionPeriod).toBe(SQS_MAX_RETENTION_SECONDS);
+      // A standard queue's message keeps its first enqueue time in the DLQ: the DLQ must keep messages longer.
+      expect(Number(source.Properties?.MessageRetentionPeriod)).toBeLessThan(SQS_MAX_RETENTION_SECONDS);
+      // By the source's literal ARN (a GetAtt would be a cycle with the source's RedrivePolicy): it must be that queue's.
+      expect(dlq.Properties?.RedriveAllowPolicy).toEqual({
+        redrivePermission: 'byQueue',
+        sourceQueueArns: [{ 'Fn::Sub': `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:${String(source.Properties?.QueueName)}` }],
+      });
+      expect(getAttTargets(dlq.Properties)).not.toContain(queueId);
+    });
+
+    it('encrypts the queue and its DLQ with the data key, takes messages up to the SQS maximum, and denies requests without TLS', () => {
+      for (const [queueId, q] of [queue(), deadLetterQueue()]) {
+        expect(q.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [dataKeyId(), 'Arn'] });
+        const reuse = Number(q.Properties?.KmsDataKeyReusePeriodSeconds);
+        expect(reuse).toBeGreaterThanOrEqual(60);
+        expect(reuse).toBeLessThanOrEqual(86_400);
+        expect(q.Properties?.MaximumMessageSize).toBe(SQS_MAX_MESSAGE_SIZE);
+        expect(q.Properties?.SqsManagedSseEnabled).toBeUndefined();
+        expectTlsOnlyQueue(queueId);
+      }
+    });
+
+    if (worker.fifo) {
+      it('is a high-throughput FIFO queue deduplicating by the producer’s MessageDeduplicationId, per message group', () => {
+        const properties = queue()[1].Properties!;
+        expect(properties.QueueName).toMatch(/\.fifo$/);
+        expect(properties).toMatchObject({
+          FifoQueue: true, ContentBasedDeduplication: false, DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId',
+        });
+      });
+    } else {
+      it('is a standard queue', () => {
+        const properties = queue()[1].Properties!;
+        expect(properties.QueueName).not.toMatch(/\.fifo$/);
+        for (const fifoOnly of ['FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']) expect(properties[fifoOnly]).toBeUndefined();
+      });
+    }
+
+    it.each(worker.tables)('$env names a table keyed as the sink writes it, on demand, encrypted with the data key, with point-in-time recovery', (table) => {
+      const [, tableResource] = dynamoDbTableNamed(environmentOf(fn()[1])[table.env]);
+      const properties = tableResource.Properties!;
+      expect(properties.KeySchema).toEqual(table.keys.KeySchema);
+      expect(properties.AttributeDefinitions).toEqual(table.keys.AttributeDefinitions);
+      expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [dataKeyId(), 'Arn'] } });
+      expect(properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(properties.DeletionProtectionEnabled).toBe(false);
+      // Votes and ledger entries are the record: nothing expires.
+      expect(properties.TimeToLiveSpecification).toBeUndefined();
+    });
+
+    it('may receive from and delete in its own queue only, decrypting its messages through that queue only', () => {
+      const all = statements();
+      const sqs = statementsWithAction(all, 'sqs:');
+      // What Lambda's documentation lists for an SQS mapping, added once by the plugin.
+      expect(actionsOf(sqs)).toEqual(['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage']);
+      expect(sqs).toHaveLength(1);
+      expect(sqs.flatMap((s) => asList(s.Resource)).map(getAttArn)).toEqual([queue()[0]]);
+      const decrypt = all.filter((s) => s.Condition?.StringEquals?.['kms:EncryptionContext:aws:sqs:arn'] !== undefined);
+      expect(decrypt).toHaveLength(1);
+      // A receiver decrypts the queue's data key; only producers generate one.
+      expect(decrypt[0]!.Action).toEqual(['kms:Decrypt']);
+      expect(getAttArn(decrypt[0]!.Condition!.StringEquals!['kms:EncryptionContext:aws:sqs:arn'])).toBe(queue()[0]);
+    });
+
+    it('may send exactly the DynamoDB requests its sink’s code sends, to its own tables only, the writes inside transactions only', () => {
+      const env = environmentOf(fn()[1]);
+      const tableIds = new Map(worker.tables.map((t) => [t.sinkName, dynamoDbTableNamed(env[t.env])[0]]));
+      const expected = sinkTableActions(worker);
+      expect(expected.map((a) => a.table).every((t) => tableIds.has(t))).toBe(true);
+      const dynamodb = statementsWithAction(statements(), 'dynamodb:');
+      const granted = dynamodb.flatMap((s) => asList(s.Resource).flatMap((r) => asList(s.Action).map((action) => {
+        const enclosing = s.Condition?.['ForAnyValue:StringEquals']?.['dynamodb:EnclosingOperation'];
+        if (s.Condition !== undefined) expect(s.Condition).toEqual({ 'ForAnyValue:StringEquals': { 'dynamodb:EnclosingOperation': ['TransactWriteItems'] } });
+        return `${String(getAttArn(r))} ${action} ${String(enclosing !== undefined)}`;
+      })));
+      expect(granted.sort()).toEqual(expected.map((a) => `${tableIds.get(a.table)!} ${a.action} ${String(a.transactional)}`).sort());
+      // TransactWriteItems is no IAM action: its actions are authorised one by one.
+      expect(actionsOf(dynamodb)).not.toContain('dynamodb:TransactWriteItems');
+    });
+
+    it('may read large payloads under the payload prefix only, uses the data key under conditions only, and no other service', () => {
+      const all = statements();
+      expectNoWildcardActions(all);
+      expectNoWildcardResources(all);
+      const s3 = statementsWithAction(all, 's3:');
+      expect(actionsOf(s3)).toEqual(['s3:GetObject']);
+      expect(s3.flatMap((s) => asList(s.Resource)).map((r) => stringLeaves(r).join(''))).toEqual([payloadObjects()]);
+      const kms = statementsWithAction(all, 'kms:');
+      for (const statement of kms) {
+        expect(asList(statement.Resource).map(getAttArn)).toEqual([dataKeyId()]);
+        expect(statement.Condition).toBeDefined();
+      }
+      // S3 decrypts the payloads through S3 only, for this bucket (Bucket Key) or the prefix's objects.
+      const viaS3 = kms.filter((s) => stringLeaves(s.Condition?.StringEquals?.['kms:ViaService']).join('') === 's3.${AWS::Region}.amazonaws.com');
+      expect(viaS3).toHaveLength(1);
+      expect(viaS3[0]!.Action).toEqual(['kms:Decrypt']);
+      expect(asList(viaS3[0]!.Condition?.StringLike?.['kms:EncryptionContext:aws:s3:arn']).map((r) => stringLeaves(r).join('')))
+        .toEqual([payloadObjects().replace(/\/sqs-payloads\/\*$/, ''), payloadObjects()]);
+      const services = new Set(actionsOf(all).map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 's3', 'sqs']);
+    });
+
+    it('raises alarms on the first dead letter, on a backlog older than a failing message can be, and on any poison message', () => {
+      const [queueId, source] = queue();
+      const [dlqId] = deadLetterQueue();
+      const depth = onlyAlarm((a) => a.Namespace === 'AWS/SQS' && getAttTargets(a.Dimensions).includes(dlqId));
+      expect(depth.MetricName).toBe('ApproximateNumberOfMessagesVisible');
+      expect(dimension(depth, 'QueueName')).toEqual({ 'Fn::GetAtt': [dlqId, 'QueueName'] });
+      expect(depth.Statistic).toBe('Maximum');
+      expect(depth.Threshold).toBe(1);
+      expect(depth.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+
+      const age = onlyAlarm((a) => a.Namespace === 'AWS/SQS' && getAttTargets(a.Dimensions).includes(queueId));
+      expect(age.MetricName).toBe('ApproximateAgeOfOldestMessage');
+      expect(dimension(age, 'QueueName')).toEqual({ 'Fn::GetAtt': [queueId, 'QueueName'] });
+      expect(age.Statistic).toBe('Maximum');
+      expect(age.ComparisonOperator).toBe('GreaterThanThreshold');
+      // A message failing until the redrive policy takes it lives up to maxReceiveCount visibility
+      // timeouts: the alarm is above that, so it means a backlog, not one poison message.
+      expect(age.Threshold).toBeGreaterThan(redrivePolicyOf(source).maxReceiveCount * Number(source.Properties?.VisibilityTimeout));
+      expect(age.Threshold).toBeLessThanOrEqual(3600);
+
+      const service = powertoolsServiceOf(worker);
+      const poison = onlyAlarm((a) => a.MetricName === 'PoisonMessages' && a.Dimensions.some((d) => d.Value === service));
+      expect(poison.Namespace).toBe('Shardline');
+      expect(poison.Namespace).toBe(environmentOf(fn()[1]).POWERTOOLS_METRICS_NAMESPACE);
+      expect(poison.Dimensions).toEqual([{ Name: 'service', Value: service }]);
+      expect(poison.Statistic).toBe('Sum');
+      expect(poison.Threshold).toBe(1);
+      expect(poison.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');
+      for (const alarm of [depth, age, poison]) {
+        expect(alarm.TreatMissingData).toBe('notBreaching');
+        expectAlarmToNotify(alarm);
+      }
+    });
+
+    it('writes the function’s zip, with the bundled handler in it', async () => {
+      const s3Key = (fn()[1].Properties?.Code as { S3Key?: unknown } | undefined)?.S3Key;
+      expect(typeof s3Key).toBe('string');
+      expect(zipEntryNames(await readFile(join(packageDir!, basename(s3Key as string))))).toContain(worker.bundledFile);
+    });
+  });
+
+  describe('large payloads in S3', () => {
+    const deletePolicy = (): [string, Resource] => {
+      const found = resourcesOfType('AWS::IAM::Policy').filter(([, p]) => actionsOf(asList((p.Properties?.PolicyDocument as PolicyDocument).Statement)).includes('s3:DeleteObject'));
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
+
+    it('are deleted by the workers only with sqsDeletePayloads: a policy under that condition, false by default, as the workers’ setting', () => {
+      const [, policy] = deletePolicy();
+      expect(policy.Condition).toBeDefined();
+      const condition = template.Conditions?.[policy.Condition!] as { 'Fn::Equals': [unknown, unknown] };
+      expect(condition).toEqual({ 'Fn::Equals': ['false', 'true'] });
+      expect(conditionHolds(policy.Condition!)).toBe(false);
+      // The condition and the workers' DELETE_PAYLOAD_AFTER_SUCCESS come from the same parameter.
+      for (const worker of SQS_WORKERS) {
+        expect(environmentOf(functionWithHandler(worker.handler)[1])[SQS_WORKER_ENV.deletePayloadAfterSuccess]).toBe(condition['Fn::Equals'][0]);
+      }
+      const statements = asList((policy.Properties?.PolicyDocument as PolicyDocument).Statement);
+      expectNoWildcardActions(statements);
+      expectNoWildcardResources(statements);
+      expect(actionsOf(statements)).toEqual(['s3:DeleteObject']);
+      expect(statements.flatMap((s) => asList(s.Resource)).map((r) => stringLeaves(r).join(''))).toEqual([payloadObjects()]);
+      expect(asList(policy.Properties?.Roles).map(referencedId).sort()).toEqual(SQS_WORKERS.map((w) => roleOfFunction(functionWithHandler(w.handler)[1])).sort());
+    });
+
+    it('expire after every message that may point at them, deleted ones a day after', () => {
+      const rules = (resource(dataBucketId()).Properties?.LifecycleConfiguration as { Rules: { Prefix?: string; Status: string; ExpirationInDays?: number; NoncurrentVersionExpiration?: { NoncurrentDays: number } }[] }).Rules;
+      const payloads = rules.filter((r) => r.Prefix === 'sqs-payloads/');
+      expect(payloads).toHaveLength(1);
+      const [rule] = payloads;
+      expect(rule!.Status).toBe('Enabled');
+      expect(rule!.NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 1 });
+      // A FIFO DLQ restarts a message's retention when it moves there: source + DLQ retention at most.
+      for (const worker of SQS_WORKERS) {
+        const longest = Number(queueNamed(worker.queueName)[1].Properties?.MessageRetentionPeriod) + Number(queueNamed(worker.deadLetterQueueName)[1].Properties?.MessageRetentionPeriod);
+        expect(rule!.ExpirationInDays! * 86_400).toBeGreaterThan(longest);
+      }
+    });
   });
 });
