@@ -49,9 +49,10 @@ export interface LocalRuntimeOptions {
   readonly interceptInvoke?: InvokeInterceptor;
   /**
    * Local time compression: every declared queue's visibility timeout, in seconds, instead of
-   * the declared one (which AWS wants at 6× the function timeout, minutes). A failed message then
-   * comes back, and reaches its DLQ after `maxReceiveCount` receives, in seconds; the semantics
-   * are unchanged. Default: the declared timeouts.
+   * the declared one (which AWS wants at 6× the function timeout, minutes) — but never less than
+   * the batching window of a mapping reading it plus 2 s. A failed message then comes back, and
+   * reaches its DLQ after `maxReceiveCount` receives, in seconds; the semantics are unchanged.
+   * Default: the declared timeouts.
    */
   readonly queueVisibilityTimeoutSeconds?: number;
 }
@@ -151,11 +152,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const notifications: S3NotificationWatcher[] = [];
   try {
     const resources = await createDeclaredResources(service, emulators.clients);
-    if (options.queueVisibilityTimeoutSeconds !== undefined) {
-      for (const queue of Object.values(resources.resources).filter((r) => r.type === 'AWS::SQS::Queue')) {
-        await emulators.clients.sqs().send(new SetQueueAttributesCommand({ QueueUrl: queue.ref, Attributes: { VisibilityTimeout: String(options.queueVisibilityTimeoutSeconds) } }));
-      }
-    }
+
     const streams = new Map<string, LocalDeliveryStream>();
     firehoseServer = await startFirehoseServer(streams);
     const endpointVariables: Record<string, string> = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_ENDPOINT_URL_FIREHOSE: firehoseServer.endpoint };
@@ -187,6 +184,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     }
     const iot = new LocalIotRules(topicRulesOf(service, declaredResourceResolver(service, resources)), emulators.clients);
     const declared = eventSourceMappingsOf(service, resources, { functionArnOf: (key) => functions.arnOf(key) });
+    if (options.queueVisibilityTimeoutSeconds !== undefined) {
+      // Still longer than the batching window of a mapping reading the queue (as AWS requires),
+      // else messages waiting in a window come back and are received twice.
+      const windowOf = (url: string): number => Math.max(0, ...declared.sqs.filter((m) => m.config.queueUrl === url).map((m) => m.config.maximumBatchingWindowInSeconds ?? 0));
+      for (const queue of Object.values(resources.resources).filter((r) => r.type === 'AWS::SQS::Queue')) {
+        const seconds = Math.max(options.queueVisibilityTimeoutSeconds, windowOf(queue.ref) + 2);
+        await emulators.clients.sqs().send(new SetQueueAttributesCommand({ QueueUrl: queue.ref, Attributes: { VisibilityTimeout: String(seconds) } }));
+      }
+    }
     const mappings = {
       kinesis: declared.kinesis.map((m) => new KinesisEventSource(m.config, emulators.clients.kinesis(), emulators.clients.sqs(), invoke)),
       sqs: declared.sqs.map((m) => new SqsEventSource(m.config, emulators.clients.sqs(), invoke)),
