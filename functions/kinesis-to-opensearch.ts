@@ -7,7 +7,8 @@
  */
 import type { AwsClients } from '../lib/aws/clients';
 import { createAwsClients } from '../lib/aws/clients';
-import { createKinesisConsumerHandler, requiredEnv } from '../lib/kinesis/consumer/consumer-handler';
+import { createKinesisConsumerHandler } from '../lib/kinesis/consumer/consumer-handler';
+import { requiredEnv } from '../lib/aws/function-environment';
 import type { Logger, Metrics } from '../lib/observability/powertools';
 import { createLogger, createMetrics } from '../lib/observability/powertools';
 import { S3FailureDestination } from '../lib/sinks/failures/s3-failure-destination';

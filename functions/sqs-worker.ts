@@ -8,7 +8,7 @@
  */
 import type { AwsClients } from '../lib/aws/clients';
 import { createAwsClients } from '../lib/aws/clients';
-import { requiredEnv } from '../lib/kinesis/consumer/consumer-handler';
+import { requiredEnv } from '../lib/aws/function-environment';
 import type { Logger, Metrics } from '../lib/observability/powertools';
 import { createLogger, createMetrics } from '../lib/observability/powertools';
 import { VotesDynamoDbSink } from '../lib/sinks/dynamodb-votes';

@@ -25,21 +25,6 @@ export interface KinesisConsumerParts<T> {
   readonly connect: () => Promise<{ readonly sink: Sink<T>; readonly failures: FailureDestination }>;
 }
 
-/** A required environment variable is missing: a deployment error, reported at the first invocation. */
-export class MissingEnvironmentError extends Error {
-  override readonly name = 'MissingEnvironmentError';
-
-  constructor(readonly variable: string) {
-    super(`environment variable ${variable} is not set (serverless.yml declares it for this function)`);
-  }
-}
-
-export function requiredEnv(variable: string, env: NodeJS.ProcessEnv = process.env): string {
-  const value = env[variable];
-  if (value === undefined || value === '') throw new MissingEnvironmentError(variable);
-  return value;
-}
-
 export function createKinesisConsumerHandler<T>(parts: KinesisConsumerParts<T>) {
   const { logger, metrics } = parts;
   let connected: ReturnType<KinesisConsumerParts<T>['connect']> | undefined;

@@ -5,7 +5,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler, decodeDmsRecord, InvalidDeleteModeError } from '../../../functions/cdc-replay';
 import { createAwsClients } from '../../../lib/aws/clients';
-import { MissingEnvironmentError } from '../../../lib/kinesis/consumer/consumer-handler';
+import { MissingEnvironmentError } from '../../../lib/aws/function-environment';
 import sample from '../../../events/cdc-replay.json';
 import { kinesisEvent, sequenceNumberOf } from '../../support/kinesis-events';
 import { lambdaContext } from '../../support/lambda-context';

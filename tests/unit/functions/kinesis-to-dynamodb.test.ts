@@ -5,7 +5,7 @@ import { createHandler } from '../../../functions/kinesis-to-dynamodb';
 import { createAwsClients } from '../../../lib/aws/clients';
 import { generateTelemetry } from '../../../lib/datasets/telemetry';
 import { aggregate } from '../../../lib/kinesis/aggregation';
-import { MissingEnvironmentError } from '../../../lib/kinesis/consumer/consumer-handler';
+import { MissingEnvironmentError } from '../../../lib/aws/function-environment';
 import sample from '../../../events/kinesis-to-dynamodb.json';
 import { kinesisEvent, sequenceNumberOf } from '../../support/kinesis-events';
 import { lambdaContext } from '../../support/lambda-context';

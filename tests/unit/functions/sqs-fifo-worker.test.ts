@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../../functions/sqs-fifo-worker';
 import sample from '../../../events/sqs-fifo-worker.json';
 import { createAwsClients } from '../../../lib/aws/clients';
-import { MissingEnvironmentError } from '../../../lib/kinesis/consumer/consumer-handler';
+import { MissingEnvironmentError } from '../../../lib/aws/function-environment';
 import { createLogger, createMetrics } from '../../../lib/observability/powertools';
 import { LEDGER_TABLE_KEYS } from '../../../lib/sinks/dynamodb-ledger';
 import { lambdaContext } from '../../support/lambda-context';

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../../functions/sqs-worker';
 import sample from '../../../events/sqs-worker.json';
 import { createAwsClients } from '../../../lib/aws/clients';
-import { MissingEnvironmentError } from '../../../lib/kinesis/consumer/consumer-handler';
+import { MissingEnvironmentError } from '../../../lib/aws/function-environment';
 import { createLogger, createMetrics } from '../../../lib/observability/powertools';
 import { VOTE_TABLE_KEYS } from '../../../lib/sinks/dynamodb-votes';
 import { encodePointer, RESERVED_ATTRIBUTE_NAME } from '../../../lib/sqs/extended-payload';
