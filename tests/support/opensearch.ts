@@ -1,17 +1,10 @@
 /** Test helpers for the local OpenSearch emulator and the official client. */
 import { errors, type API } from '@opensearch-project/opensearch';
 import { OpenSearchError } from '../../lib/local/opensearch/errors';
+import { thrownBy } from './errors';
 
 /** The OpenSearchError `run` throws (fails the test if it throws nothing or something else). */
-export function openSearchFailure(run: () => unknown): OpenSearchError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof OpenSearchError) return error;
-    throw error;
-  }
-  throw new Error('expected an OpenSearchError');
-}
+export const openSearchFailure = (run: () => unknown): OpenSearchError => thrownBy(OpenSearchError, run);
 
 /** The status and error body of a client call that must be rejected. */
 export async function rejection(call: Promise<unknown>): Promise<{ statusCode: number | null | undefined; body: unknown }> {

@@ -3,18 +3,11 @@ import { ChangeFormatError } from '../../../lib/cdc/change-event';
 import type { SourceTable } from '../../../lib/cdc/source-tables';
 import { canonicalRow, canonicalValue, loadSourceTables, parsePgType, shopTables, sourceTable, SourceTablesError } from '../../../lib/cdc/source-tables';
 import { canonicalValueOf, rowOf, tableArb } from './formats/arbitraries';
+import { thrownBy } from '../../support/errors';
 
 const where = { format: 'dms-kinesis', field: 'data.x' } as const;
 
-function errorOf(fn: () => unknown): ChangeFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChangeFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChangeFormatError');
-}
+const errorOf = (run: () => unknown): ChangeFormatError => thrownBy(ChangeFormatError, run);
 
 describe('shop.json source tables', () => {
   test('types, nullability and keys are read from the contract', () => {

@@ -4,6 +4,7 @@ import { ChangeFormatError } from '../../../../lib/cdc/change-event';
 import { DebeziumLogicalMessageError, parseDebeziumEnvelope } from '../../../../lib/cdc/formats/debezium';
 import { decimalToUnscaledBytes, unscaledBytesToDecimal } from '../../../../lib/cdc/formats/pg-values';
 import { SNAPSHOT_POSITION } from '../../../../lib/cdc/formats/positions';
+import { thrownBy } from '../../../support/errors';
 
 /** A PostgreSQL connector event as Debezium writes it (decimal.handling.mode=string, schemas disabled). */
 const updateEvent = {
@@ -29,15 +30,7 @@ const updateEvent = {
   transaction: null,
 };
 
-function errorOf(fn: () => unknown): ChangeFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChangeFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChangeFormatError');
-}
+const errorOf = (run: () => unknown): ChangeFormatError => thrownBy(ChangeFormatError, run);
 
 const base64 = (decimal: string, scale: number): string => Buffer.from(decimalToUnscaledBytes(decimal, scale)).toString('base64');
 

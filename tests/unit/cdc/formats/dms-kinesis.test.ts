@@ -6,6 +6,7 @@ import { SNAPSHOT_POSITION } from '../../../../lib/cdc/formats/positions';
 import type { SourceTable } from '../../../../lib/cdc/source-tables';
 import { sourceTable } from '../../../../lib/cdc/source-tables';
 import { canonicalTimestamp, keyImage, lsnPosition, rowOf, tableArb } from './arbitraries';
+import { thrownBy } from '../../../support/errors';
 
 /** Messages shaped as DMS writes them for a PostgreSQL source (values as JSON numbers, tab-indented). */
 const insertMessage = `{
@@ -35,15 +36,7 @@ const insertMessage = `{
 
 const parseObject = (message: object, options = {}): ChangeEvent => parseDmsKinesisMessage(Buffer.from(JSON.stringify(message)), options);
 
-function errorOf(fn: () => unknown): ChangeFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChangeFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChangeFormatError');
-}
+const errorOf = (run: () => unknown): ChangeFormatError => thrownBy(ChangeFormatError, run);
 
 describe('parseDmsKinesisMessage: messages as DMS writes them', () => {
   test('an insert with transaction details becomes a canonical row change at its commit time', () => {

@@ -5,16 +5,9 @@ import { dmsCdcFileName, dmsCdcFileTime, dmsLoadFileName, dmsS3Key, formatDmsS3C
 import { SNAPSHOT_POSITION } from '../../../../lib/cdc/formats/positions';
 import type { SourceTable } from '../../../../lib/cdc/source-tables';
 import { canonicalTimestamp, keyImage, rowOf, tableArb } from './arbitraries';
+import { thrownBy } from '../../../support/errors';
 
-function errorOf(fn: () => unknown): ChangeFormatError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ChangeFormatError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChangeFormatError');
-}
+const errorOf = (run: () => unknown): ChangeFormatError => thrownBy(ChangeFormatError, run);
 
 describe('DMS S3 file names', () => {
   test('full-load counters are 8 upper-case hex digits; CDC names carry the write time', () => {
