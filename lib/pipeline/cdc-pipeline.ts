@@ -64,7 +64,8 @@ export async function runCdcPipeline(runtime: LocalRuntime, options: CdcPipeline
     await client.connect();
     await createSourceSchema(client);
     const before = await runShopWorkload(client, { transactions: options.initialTransactions, seed: options.seed });
-    capture = new CdcCapture({ connection: postgres.connection, sink: new KinesisSink({ client: kinesis, streamName: stream.streamName }), tables: tablesOf() });
+    const sink = new KinesisSink({ client: kinesis, streamName: stream.streamName });
+    capture = new CdcCapture({ connection: postgres.connection, sink, tables: tablesOf() });
     await capture.start();
     const during = await runShopWorkload(client, {
       transactions: options.transactions, seed: options.seed + 1,
@@ -73,6 +74,8 @@ export async function runCdcPipeline(runtime: LocalRuntime, options: CdcPipeline
     await capture.waitUntilCaughtUp({ timeoutMs: 300_000 });
     const stats = await capture.stop();
     capture = undefined;
+    const produced = await sink.close();
+    if (produced.userRecordsFailed > 0) throw new Error(`${produced.userRecordsFailed} CDC records could not be written to the stream`);
 
     // Duplicates at the stream level: every n-th record put again, as a restarted task would.
     const records = (await readStream(kinesis, stream)).flatMap((shard) => shard.userRecords);
