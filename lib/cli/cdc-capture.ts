@@ -15,7 +15,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient }
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import pg from 'pg';
 import { createAwsClients } from '../aws/clients';
 import { CdcCapture, KinesisSink, MemorySink, S3Sink, type CaptureSink, type CaptureStats, type SourceConnection } from '../cdc/capture';
@@ -23,6 +23,7 @@ import { shopTables } from '../cdc/source-tables';
 import { createSourceSchema, runShopWorkload, tablesOf, type WorkloadResult } from '../cdc/workload';
 import { startEmulators, type Emulators } from '../local/emulators';
 import { startPostgres, type RunningPostgres } from '../local/emulators/postgres';
+import { UsageError, nonNegativeInt, positiveInt } from './arguments';
 
 interface CliOptions {
   readonly pg?: string;
@@ -50,23 +51,6 @@ interface CliOptions {
 class WorkloadError extends Error {
   override readonly name = 'WorkloadError';
 }
-
-/** Bad usage: reported without a stack trace, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-
-const nonNegativeInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
-};
 
 /** `bucket/prefix/parts` → bucket and prefix (DMS's BucketFolder). */
 function parseS3Target(target: string): { bucket: string; prefix: string | undefined } {

@@ -20,7 +20,7 @@ import { CreateTableCommand, UpdateTimeToLiveCommand, waitUntilTableExists } fro
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { scanAll } from '../aws/scan-all';
 import { createAwsClients, type AwsClients } from '../aws/clients';
 import type { DeleteMode } from '../cdc/apply';
@@ -30,6 +30,7 @@ import type { DmsCsvSettings, ReplayReport, ShopHistory } from '../cdc/replay';
 import { CheckpointMismatchError, DEMO_CSV_SETTINGS, demoDmsFolder, FileCheckpointStore, normalisePrefix, replayDmsS3Folder, ReplayStalledError, BadDmsFileError, S3CheckpointStore, shopHistory } from '../cdc/replay';
 import { shopTables } from '../cdc/source-tables';
 import { startEmulators } from '../local/emulators';
+import { UsageError, positiveInt } from './arguments';
 
 interface CliOptions {
   readonly bucket?: string;
@@ -59,17 +60,6 @@ interface CliOptions {
   readonly rejectedFile: string;
   readonly skipBadFiles?: boolean;
 }
-
-/** Bad usage: reported without a stack trace, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
 
 const LOCAL_BUCKET = 'shardline-local-dms';
 

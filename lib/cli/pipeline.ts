@@ -17,6 +17,7 @@ import { runQueuesPipeline } from '../pipeline/queues-pipeline';
 import type { CdcReport } from '../pipeline/cdc-pipeline';
 import { runCdcPipeline } from '../pipeline/cdc-pipeline';
 import { hotShardSummary } from '../kinesis/producer/report';
+import { positiveInt } from './arguments';
 
 interface CliOptions extends PipelineOptions {
   readonly readings: number;
@@ -37,12 +38,6 @@ type Half = (typeof HALVES)[number];
 const half = (value: string): Half => {
   if (!(HALVES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${HALVES.join(', ')}`);
   return value as Half;
-};
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 };
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(2)} MB`;

@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import Papa from 'papaparse';
 import { createAwsClients } from '../aws/clients';
 import { generateTelemetry } from '../datasets/telemetry';
@@ -21,6 +21,7 @@ import { hotShardSummary, KinesisProducer, partitionKeyStrategy, readStream, typ
 import { listOpenShards, type StreamRef } from '../kinesis/shard-map';
 import { startEmulators } from '../local/emulators';
 import { getSchema } from '../schemas/registry';
+import { UsageError, positiveInt } from './arguments';
 
 interface CliOptions {
   readonly stream?: string;
@@ -38,11 +39,6 @@ interface CliOptions {
   readonly failuresFile?: string;
 }
 
-/** Bad usage: reported without a stack trace, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 /** One input record, or an input line that cannot be sent (counted, reported, never silently dropped). */
 type InputItem =
   | { readonly ok: true; readonly data: string; readonly fields: Readonly<Record<string, unknown>> | undefined }
@@ -55,12 +51,6 @@ interface Input {
   readonly unit: 'records' | 'bytes';
   progress(): number;
 }
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
 
 const isObject = (value: unknown): value is Readonly<Record<string, unknown>> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

@@ -17,7 +17,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { createAwsClients, type AwsClients } from '../aws/clients';
 import { startEmulators, type Emulators } from '../local/emulators';
 import { SqsSender } from '../sqs/sender';
@@ -35,6 +35,7 @@ import {
   type RedriveMethod,
   type RedriveReport,
 } from '../sqs/operations';
+import { UsageError, nonNegativeInt, positiveInt } from './arguments';
 
 interface CommonOptions {
   readonly endpoint?: string;
@@ -53,22 +54,6 @@ interface RedriveCliOptions extends CommonOptions {
   readonly visibilityTimeout: number;
   readonly wait: number;
 }
-
-/** Bad usage: reported without a stack trace, exit code 2. */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-const positiveInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
-const nonNegativeInt = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected an integer ≥ 0');
-  return n;
-};
 
 const DEFAULT_PEEK = 5;
 const LOCAL_QUEUE = 'shardline-local-orders';
