@@ -5,6 +5,7 @@ import {
   GetQueueUrlCommand,
   SetQueueAttributesCommand,
   type QueueAttributeName,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { awsErrorName, generatedName, ResourceCreationError, ignoredProperties, propertyPath, type DeclaredResource, type ResourceCreator } from './declared-resource';
 import type { IntrinsicResolver } from './intrinsics';
@@ -76,11 +77,12 @@ export const sqsQueueCreator: ResourceCreator = {
       if (awsErrorName(error) !== 'QueueDoesNotExist') throw error;
     }
     const status: DeclaredResource['status'] = url === undefined ? 'created' : 'existed';
+    const refused: string[] = [];
     if (url === undefined) {
       ({ QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })));
     } else {
       const changeable = Object.fromEntries(Object.entries(attributes).filter(([key]) => key !== 'FifoQueue'));
-      if (Object.keys(changeable).length > 0) await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: changeable }));
+      if (Object.keys(changeable).length > 0) refused.push(...(await setQueueAttributes(sqs, url, changeable)));
     }
     if (url === undefined) throw new ResourceCreationError(logicalId, `CreateQueue ${name} answered without a QueueUrl`);
     const { Attributes: current } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn' satisfies QueueAttributeName] }));
@@ -94,7 +96,34 @@ export const sqsQueueCreator: ResourceCreator = {
       ref: url,
       attributes: { Arn: arn, QueueName: name, QueueUrl: url },
       status,
-      ignoredProperties: ignoredProperties(properties, APPLIED),
+      ignoredProperties: [...ignoredProperties(properties, APPLIED), ...refused],
     };
   },
 };
+
+/**
+ * Sets the attributes of an existing queue; those the emulator refuses to change
+ * (`InvalidAttributeName`: fauxqs accepts only some on SetQueueAttributes, AWS takes them all)
+ * are set one by one and returned, to be reported as not applied.
+ */
+/** `InvalidAttributeName`, as the JSON protocol may name it (`AWS.SimpleQueueService.InvalidAttributeName`). */
+const isInvalidAttributeName = (error: unknown): boolean => /(^|\.)InvalidAttributeName$/.test(awsErrorName(error) ?? '');
+
+async function setQueueAttributes(sqs: SQSClient, url: string, attributes: Record<string, string>): Promise<string[]> {
+  try {
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: attributes }));
+    return [];
+  } catch (error) {
+    if (!isInvalidAttributeName(error)) throw error;
+  }
+  const refused: string[] = [];
+  for (const [key, value] of Object.entries(attributes)) {
+    try {
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { [key]: value } }));
+    } catch (error) {
+      if (!isInvalidAttributeName(error)) throw error;
+      refused.push(key);
+    }
+  }
+  return refused;
+}

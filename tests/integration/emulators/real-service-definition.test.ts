@@ -53,3 +53,11 @@ test('every other declared resource is either created or reported as skipped wit
   expect(skipped.get('DataKey')).toBe('AWS::KMS::Key');
   expect(skipped.get('ClickstreamDeliveryStream')).toBe('AWS::KinesisFirehose::DeliveryStream');
 });
+
+test('creating the real definition again against the same emulators works: everything exists', async () => {
+  const again = await createDeclaredResources(service, emulators!.clients);
+  expect(Object.keys(again.resources).sort()).toEqual(Object.keys(created.resources).sort());
+  for (const [logicalId, first] of Object.entries(created.resources)) {
+    expect(again.resources[logicalId]).toMatchObject({ status: 'existed', name: first.name, arn: first.arn, ref: first.ref });
+  }
+}, 60_000);
