@@ -11,12 +11,9 @@
  */
 import type { AwsClients } from '../lib/aws/clients';
 import { createAwsClients } from '../lib/aws/clients';
-import type { DeleteMode } from '../lib/cdc/apply';
-import { DELETE_MODES, DynamoDbChangeApplier, targetTableResolverFromEnv } from '../lib/cdc/apply';
+import { DynamoDbChangeApplier, targetTableResolverFromEnv } from '../lib/cdc/apply';
 import type { ChangeEvent } from '../lib/cdc/change-event';
-import { ChangeFormatError } from '../lib/cdc/change-event';
-import { parseDmsKinesisMessage } from '../lib/cdc/formats/dms-kinesis';
-import type { DecodeResult } from '../lib/kinesis/consumer/consume-batch';
+import { decodeDmsRecord, deleteModeFromEnv } from '../lib/cdc/replay/lambda-settings';
 import { createKinesisConsumerHandler } from '../lib/kinesis/consumer/consumer-handler';
 import { requiredEnv } from '../lib/aws/function-environment';
 import type { Logger, Metrics } from '../lib/observability/powertools';
@@ -28,27 +25,6 @@ export interface CdcReplayOptions {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/** A DMS Kinesis record → a change event, or the field and reason it is not one. */
-export function decodeDmsRecord(data: Buffer): DecodeResult<ChangeEvent> {
-  try {
-    return { ok: true, value: parseDmsKinesisMessage(data) };
-  } catch (error) {
-    if (error instanceof ChangeFormatError) return { ok: false, error: { field: error.field, reason: error.reason } };
-    throw error;
-  }
-}
-
-/** A configuration error: `CDC_DELETES` names no delete mode. */
-export class InvalidDeleteModeError extends Error {
-  override readonly name = 'InvalidDeleteModeError';
-}
-
-function deleteMode(env: NodeJS.ProcessEnv): DeleteMode {
-  const value = env.CDC_DELETES || 'remove';
-  if (!(DELETE_MODES as readonly string[]).includes(value)) throw new InvalidDeleteModeError(`CDC_DELETES must be one of ${DELETE_MODES.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as DeleteMode;
 }
 
 export function createHandler(options: CdcReplayOptions = {}) {
@@ -63,7 +39,7 @@ export function createHandler(options: CdcReplayOptions = {}) {
       sink: new DynamoDbChangeApplier({
         client: clients.dynamodb(),
         targetTableOf: targetTableResolverFromEnv({ ...env, CDC_TARGET_TABLE_PREFIX: requiredEnv('CDC_TARGET_TABLE_PREFIX', env) }),
-        deletes: deleteMode(env),
+        deletes: deleteModeFromEnv(env),
         onControlChange: ({ change, action, targetTable, items }) =>
           logger[action === 'ignored' ? 'warn' : 'info'](action === 'ignored' ? 'Control change counted, not applied' : 'Table truncated', {
             operation: change.operation, source: `${change.schema}.${change.table}`, targetTable, items,

@@ -3,7 +3,8 @@ import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/clie
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createHandler, decodeDmsRecord, InvalidDeleteModeError } from '../../../functions/cdc-replay';
+import { createHandler } from '../../../functions/cdc-replay';
+import { decodeDmsRecord, InvalidDeleteModeError } from '../../../lib/cdc/replay/lambda-settings';
 import { createAwsClients } from '../../../lib/aws/clients';
 import { MissingEnvironmentError } from '../../../lib/aws/function-environment';
 import sample from '../../../events/cdc-replay.json';
