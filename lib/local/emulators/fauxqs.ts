@@ -1,10 +1,7 @@
 /** SQS and S3 on one port, emulated in-process by fauxqs (in memory). */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { constants, runInThisContext } from 'node:vm';
 import { EmulatorStartError } from './errors';
+import { EsmLoadError, loadEsmEntry, packageDirOf, packageManifest } from './esm-package';
 import { LOOPBACK_HOST } from './free-port';
 import type { RunningEmulator } from './running-emulator';
 
@@ -28,49 +25,23 @@ export interface FauxqsStartOptions {
   readonly defaultRegion?: string;
 }
 
-/** The fauxqs package folder, found the way Node finds `node_modules` packages from here. */
-function fauxqsPackageDir(): string {
-  const searched = createRequire(__filename).resolve.paths('fauxqs') ?? [];
-  const packageDir = searched.map((dir) => join(dir, 'fauxqs')).find((dir) => existsSync(join(dir, 'package.json')));
-  if (packageDir === undefined) {
-    throw new EmulatorStartError('sqs+s3', `the fauxqs package is not installed (looked in ${searched.join(', ')})`);
-  }
-  return packageDir;
-}
-
 function isFauxqsModule(loaded: unknown): loaded is FauxqsModule {
   return typeof loaded === 'object' && loaded !== null && typeof (loaded as Partial<FauxqsModule>).buildApp === 'function';
 }
 
-/**
- * fauxqs is ESM-only and exports only an `import` condition, while this project runs as CommonJS
- * (tsx; Jest through SWC, which turns `import()` into Jest's own `require`). Under Node and tsx,
- * Node's `require` loads it by file path (Node 20.19+ requires ES modules without top-level await).
- * Under Jest, whose `require` and `createRequire` cannot load ES modules, it is imported by Node's
- * own loader from a function compiled in the main context (`vm.runInThisContext` with the main
- * context's default loader: Node 20 calls that experimental and warns once).
- */
+/** fauxqs is ESM-only and exports only an `import` condition: loaded as esm-package.ts explains. */
 async function importFauxqs(): Promise<FauxqsModule> {
-  const packageDir = fauxqsPackageDir();
-  const { main } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { main?: string };
-  const entry = join(packageDir, main ?? join('dist', 'app.js'));
-  let requireError: unknown;
+  const { dir: packageDir, searched } = packageDirOf('fauxqs');
+  if (packageDir === undefined) throw new EmulatorStartError('sqs+s3', `the fauxqs package is not installed (looked in ${searched.join(', ')})`);
+  const entry = join(packageDir, packageManifest(packageDir).main ?? join('dist', 'app.js'));
+  let loaded: FauxqsModule | undefined;
   try {
-    const required: unknown = createRequire(__filename)(entry);
-    if (isFauxqsModule(required)) return required;
+    loaded = await loadEsmEntry(entry, (module) => (isFauxqsModule(module) ? module : undefined));
   } catch (error) {
-    requireError = error;
+    throw new EmulatorStartError('sqs+s3', `cannot load fauxqs from ${entry}: ${(error as Error).message}`, { cause: error instanceof EsmLoadError ? error.firstFailure : error });
   }
-  try {
-    const nativeImport = runInThisContext('(specifier) => import(specifier)', {
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    }) as (specifier: string) => Promise<unknown>;
-    const imported = await nativeImport(pathToFileURL(entry).href);
-    if (isFauxqsModule(imported)) return imported;
-  } catch (error) {
-    throw new EmulatorStartError('sqs+s3', `cannot load fauxqs from ${entry}: ${(error as Error).message}`, { cause: requireError ?? error });
-  }
-  throw new EmulatorStartError('sqs+s3', `fauxqs in ${packageDir} has no buildApp export`);
+  if (loaded === undefined) throw new EmulatorStartError('sqs+s3', `fauxqs in ${packageDir} has no buildApp export`);
+  return loaded;
 }
 
 let fauxqsModule: Promise<FauxqsModule> | undefined;

