@@ -11,7 +11,6 @@
  * Exit codes: 0 stopped cleanly; 1 the capture failed (nothing past the failure was confirmed:
  * run again to resume); 2 bad usage; 130 interrupted and the capture did not stop cleanly.
  */
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
@@ -24,6 +23,7 @@ import { createSourceSchema, runShopWorkload, tablesOf, type WorkloadResult } fr
 import { startEmulators, type Emulators } from '../local/emulators';
 import { startPostgres, type RunningPostgres } from '../local/emulators/postgres';
 import { UsageError, nonNegativeInt, positiveInt } from './arguments';
+import { createLocalStream } from '../local/emulators/local-stream';
 
 interface CliOptions {
   readonly pg?: string;
@@ -77,16 +77,6 @@ function capturedTables(names: string | undefined): { schema: string; table: str
     if (!table) throw new UsageError(`--tables: ${name} is not a table of ${shopTables.schema} (${all.map((t) => t.table).join(', ')})`);
     return table;
   });
-}
-
-async function createLocalStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  for (let i = 0; i < 600; i++) {
-    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`stream ${streamName} did not become ACTIVE`);
 }
 
 interface Target {

@@ -9,7 +9,7 @@
 import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, Option } from 'commander';
@@ -22,6 +22,7 @@ import { listOpenShards, type StreamRef } from '../kinesis/shard-map';
 import { startEmulators } from '../local/emulators';
 import { getSchema } from '../schemas/registry';
 import { UsageError, positiveInt } from './arguments';
+import { createLocalStream } from '../local/emulators/local-stream';
 
 interface CliOptions {
   readonly stream?: string;
@@ -149,16 +150,6 @@ function openInput(options: CliOptions): Input {
   const format = options.format ?? (extname(path).toLowerCase() === '.csv' ? 'csv' : ['.ndjson', '.jsonl', '.json'].includes(extname(path).toLowerCase()) ? 'ndjson' : undefined);
   if (!format) throw new UsageError(`cannot tell the format of ${path} from its extension: pass --format csv|ndjson`);
   return format === 'csv' ? csvInput(path, options.schema) : ndjsonInput(path, options.partitionKey !== 'random');
-}
-
-async function createLocalStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  for (let i = 0; i < 600; i++) {
-    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`stream ${streamName} did not become ACTIVE`);
 }
 
 /** Failures as NDJSON lines (payload in base64): to a file when asked, else to stderr. */
